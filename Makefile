@@ -1,0 +1,33 @@
+# The two commands: `make demo` and `make test`. Each creates .venv and installs the
+# package (editable, with its test extras) when that is missing or older than setup.py.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: demo test lint bench clean setup
+
+setup: $(STAMP)
+
+$(STAMP): setup.py pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m sklearn_pylearn demo
+
+# pytest exits 5 when it collected no test: that is a failure here, as any non-zero code.
+test: $(STAMP)
+	$(PY) -m pytest -n 2 --dist loadfile -q $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(PY) -m ruff check sklearn_pylearn tests benchmarks examples
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_preprocessing.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

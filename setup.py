@@ -1,0 +1,55 @@
+"""Packaging for sklearn_pylearn (tool settings live in pyproject.toml)."""
+
+import re
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+HERE = Path(__file__).parent
+VERSION = re.search(
+    r'^__version__ = "([^"]+)"',
+    (HERE / "sklearn_pylearn" / "__init__.py").read_text(),
+    re.M,
+).group(1)
+
+INSTALL_REQUIRES = [
+    "pytensor>=3,<4",
+    "scikit-learn>=1.6",
+    "numpy>=1.26",
+    "scipy>=1.11",
+    "pandas>=2.0",
+    "joblib>=1.3",
+]
+
+EXTRAS = {
+    "test": [
+        "pytest>=8",
+        "pytest-xdist>=3.5",
+        "skops>=0.10",
+        "polars>=1.0",
+        "pyarrow>=15",
+        "ruff>=0.6",
+    ],
+    "docs": ["sphinx>=7", "numpydoc>=1.6"],
+    "dask": ["dask[distributed]>=2024.1", "dask-ml>=2024.1"],
+    "bench": [],
+}
+
+setup(
+    name="sklearn_pylearn",
+    version=VERSION,
+    description=(
+        "scikit-learn compatible estimators that build symbolic graphs and run "
+        "them compiled with PyTensor"
+    ),
+    long_description=(HERE / "README.md").read_text(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.11",
+    packages=find_packages(include=["sklearn_pylearn", "sklearn_pylearn.*"]),
+    install_requires=INSTALL_REQUIRES,
+    extras_require=EXTRAS,
+    classifiers=[
+        "Programming Language :: Python :: 3.11",
+        "Topic :: Scientific/Engineering :: Artificial Intelligence",
+    ],
+)

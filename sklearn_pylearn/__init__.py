@@ -1,0 +1,20 @@
+"""sklearn_pylearn: scikit-learn estimators that build symbolic graphs and run them
+compiled with PyTensor.
+
+Public helpers at the top level: :func:`compile_stats`, :func:`clear_compile_cache`,
+:func:`config_context`, :func:`get_config`, :func:`set_config`.
+"""
+
+__version__ = "0.1.0"
+
+from ._config import config_context, get_config, set_config
+from .symbolic.compile import clear_compile_cache, compile_stats
+
+__all__ = [
+    "__version__",
+    "clear_compile_cache",
+    "compile_stats",
+    "config_context",
+    "get_config",
+    "set_config",
+]

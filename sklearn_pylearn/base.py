@@ -1,0 +1,190 @@
+"""The symbolic estimator contract.
+
+A *symbolic transformer* is a fitted estimator that can express a method (transform,
+inverse_transform) as a PyTensor graph: given a symbolic input matrix and a
+:class:`~sklearn_pylearn.symbolic.inputs.GraphInputs`, it returns the symbolic output
+and registers its fitted arrays as graph inputs. ``transform`` is then "build the
+graph, compile it through the structural cache, run it". A step that is affine after
+fit also returns an :class:`~sklearn_pylearn.symbolic.affine.AffineMap`, which lets a
+pipeline fold a chain of such steps into one matrix product.
+"""
+
+import warnings
+
+import numpy as np
+from sklearn.utils.validation import check_array, check_is_fitted
+
+from . import __version__
+from .exceptions import VersionMismatchWarning
+from .symbolic.compile import compile_function
+from .symbolic.inputs import GraphInputs
+from .utils.validation import (
+    FLOAT_DTYPES,
+    check_dense_numeric,
+    check_fit_input,
+    validate_float_input,
+)
+
+__all__ = [
+    "SymbolicTransformerMixin",
+    "is_symbolic",
+    "build_graph",
+    "run_graph",
+]
+
+_METHODS = {
+    "transform": "_symbolic_transform",
+    "inverse_transform": "_symbolic_inverse_transform",
+}
+
+
+def is_symbolic(estimator, method="transform") -> bool:
+    """Return True when ``estimator`` can express ``method`` as a graph.
+
+    Examples
+    --------
+    >>> from sklearn_pylearn.preprocessing import StandardScaler
+    >>> from sklearn.preprocessing import StandardScaler as SkScaler
+    >>> is_symbolic(StandardScaler()), is_symbolic(SkScaler())
+    (True, False)
+    """
+    impl = _METHODS.get(method)
+    return (
+        isinstance(estimator, SymbolicTransformerMixin)
+        and impl is not None
+        and estimator._has_symbolic(method)
+    )
+
+
+def build_graph(estimator, X, inputs, method="transform"):
+    """Return the symbolic output of a fitted estimator's ``method`` applied to ``X``.
+
+    Parameters
+    ----------
+    estimator : SymbolicTransformerMixin
+        A fitted symbolic estimator.
+    X : TensorVariable
+        Symbolic input matrix.
+    inputs : GraphInputs
+        Receives the estimator's fitted arrays as graph inputs.
+    method : {"transform", "inverse_transform"}
+
+    Returns
+    -------
+    TensorVariable
+    """
+    return getattr(estimator, _METHODS[method])(X, inputs)
+
+
+def run_graph(estimator, X, method="transform"):
+    """Build ``method``'s graph on validated array ``X``, compile (cached) and run it.
+
+    Returns
+    -------
+    ndarray
+    """
+    inputs = GraphInputs(X.dtype)
+    X_sym = inputs.data("X", X)
+    out = build_graph(estimator, X_sym, inputs, method)
+    fn = compile_function(
+        inputs.variables, out, name=f"{type(estimator).__name__}.{method}"
+    )
+    return fn(*inputs.values)
+
+
+class SymbolicTransformerMixin:
+    """Mixin for transformers whose fitted methods are symbolic graphs.
+
+    Subclasses implement ``_symbolic_transform(X, inputs)`` (and optionally
+    ``_symbolic_inverse_transform``) returning a symbolic expression, and may
+    implement ``_affine_map()``. They accept dense, finite, numeric input only; NaN,
+    infinity, sparse matrices and non-numeric columns raise errors that say why.
+    """
+
+    def _symbolic_transform(self, X, inputs):
+        raise NotImplementedError
+
+    def _symbolic_inverse_transform(self, X, inputs):
+        raise NotImplementedError
+
+    def _has_symbolic(self, method):
+        impl = _METHODS[method]
+        return getattr(type(self), impl) is not getattr(SymbolicTransformerMixin, impl)
+
+    def _affine_map(self):
+        """Return the fitted transform as an AffineMap, or None when not affine."""
+        return None
+
+    def _run_symbolic(self, X, method="transform", copy=True):
+        """Validate ``X`` against the fitted features and run ``method``'s graph."""
+        check_is_fitted(self)
+        if method == "transform":
+            X_arr = validate_float_input(self, X, reset=False, copy=False)
+        else:
+            X_arr = self._check_output_space(X, method)
+        out = run_graph(self, X_arr, method)
+        if copy is False and _writable_like(X, out):
+            X[...] = out
+            return X
+        return out
+
+    def _check_output_space(self, X, method):
+        """Validate data given in the transform's output space (inverse_transform)."""
+        check_dense_numeric(self, X)
+        X = check_array(
+            X, dtype=list(FLOAT_DTYPES), ensure_all_finite=True, estimator=self
+        )
+        expected = len(self.get_feature_names_out())
+        if X.shape[1] != expected:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__}.{method} "
+                f"is expecting {expected} features (the width of the transform's "
+                "output): X has a different shape than during fitting."
+            )
+        return X
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = False
+        return tags
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["_sklearn_pylearn_version"] = __version__
+        return state
+
+    def __setstate__(self, state):
+        saved = state.pop("_sklearn_pylearn_version", None)
+        check_version(type(self).__name__, saved)
+        super().__setstate__(state)
+
+
+def _writable_like(X, out):
+    return (
+        isinstance(X, np.ndarray)
+        and X.flags.writeable
+        and X.dtype == out.dtype
+        and X.shape == out.shape
+    )
+
+
+def check_version(name, saved):
+    """Warn when an object saved by another major version is loaded."""
+    if saved is None:
+        warnings.warn(
+            f"{name} was saved without a sklearn_pylearn version stamp; it may not "
+            f"load correctly with version {__version__}.",
+            VersionMismatchWarning,
+            stacklevel=3,
+        )
+        return
+    if str(saved).split(".")[0] != __version__.split(".")[0]:
+        warnings.warn(
+            f"{name} was saved with sklearn_pylearn {saved} and is loaded with "
+            f"{__version__}, another major version: its fitted state may not mean "
+            "the same. Refit it with this version, or load it with the version "
+            "that saved it.",
+            VersionMismatchWarning,
+            stacklevel=3,
+        )

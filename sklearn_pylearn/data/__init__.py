@@ -1,0 +1,1 @@
+"""Named-field datasets and minibatch iteration (later issues)."""

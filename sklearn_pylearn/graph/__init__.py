@@ -1,0 +1,1 @@
+"""The annotated layer graph for model surgery (later issues)."""

@@ -1,0 +1,1 @@
+"""Training programs, hooks and checkpoints; knows nothing of estimators or graphs."""

@@ -1,0 +1,74 @@
+"""GraphInputs: the symbolic inputs of a graph together with the arrays that feed them.
+
+Fitted values enter graphs as inputs rather than constants (the compile-cache
+contract), so graph-building code asks a ``GraphInputs`` for a variable and hands it
+the array at the same time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytensor.tensor as pt
+from pytensor.tensor.variable import TensorVariable
+
+__all__ = ["GraphInputs"]
+
+
+class GraphInputs:
+    """Ordered symbolic inputs and the numeric values that go with them.
+
+    Parameters
+    ----------
+    dtype : str or numpy dtype
+        The float dtype of the graph: floating values added without an explicit dtype
+        are cast to it, so a float32 graph stays float32.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> inputs = GraphInputs("float64")
+    >>> X = inputs.data("X", np.ones((3, 2)))
+    >>> mean = inputs.add("mean", [1.0, 2.0])
+    >>> [v.name for v in inputs.variables], mean.type.ndim
+    (['X', 'mean'], 1)
+    """
+
+    def __init__(self, dtype) -> None:
+        self.dtype = np.dtype(dtype).name
+        self.variables: list[TensorVariable] = []
+        self.values: list[np.ndarray] = []
+
+    def data(self, name: str, value: np.ndarray) -> TensorVariable:
+        """Add the data input (kept in its own dtype) and return its variable."""
+        return self._add(name, np.asarray(value))
+
+    def add(self, name: str, value, dtype=None) -> TensorVariable:
+        """Add a fitted value or hyper-parameter as an input and return its variable.
+
+        Floating values are cast to the graph's dtype unless ``dtype`` is given;
+        integer and boolean values keep theirs.
+        """
+        arr = np.asarray(value)
+        if dtype is not None:
+            arr = arr.astype(dtype, copy=False)
+        elif arr.dtype.kind == "f":
+            arr = arr.astype(self.dtype, copy=False)
+        return self._add(name, arr)
+
+    def placeholder(self, name: str, ndim: int, dtype=None) -> TensorVariable:
+        """Add an input whose value is given at call time (not stored here)."""
+        var = pt.tensor(name=name, dtype=dtype or self.dtype, shape=(None,) * ndim)
+        self.variables.append(var)
+        self.values.append(None)
+        return var
+
+    def _add(self, name: str, arr: np.ndarray) -> TensorVariable:
+        var = pt.tensor(name=name, dtype=arr.dtype.name, shape=(None,) * arr.ndim)
+        self.variables.append(var)
+        self.values.append(arr)
+        return var
+
+    def extend(self, other: GraphInputs) -> None:
+        """Append another collection's inputs after this one's."""
+        self.variables.extend(other.variables)
+        self.values.extend(other.values)
