@@ -19,6 +19,7 @@ INSTALL_REQUIRES = [
     "scipy>=1.11",
     "pandas>=2.0",
     "joblib>=1.3",
+    "tqdm>=4.60",
 ]
 
 EXTRAS = {
