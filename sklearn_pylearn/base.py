@@ -147,6 +147,9 @@ class SymbolicTransformerMixin:
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         tags.input_tags.sparse = False
+        # Graphs run on NumPy arrays; other array namespaces are converted by
+        # validation, so the inherited scikit-learn array API claim does not hold.
+        tags.array_api_support = False
         return tags
 
     def __getstate__(self):

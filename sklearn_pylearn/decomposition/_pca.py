@@ -95,9 +95,9 @@ default="auto"
         return np.maximum(scale, np.finfo(scale.dtype).eps)
 
     def _symbolic_transform(self, X, inputs):
-        components = inputs.add("components", self.components_)
+        components_t = inputs.add("components_t", self.components_.T)
         mean = inputs.add("mean", self.mean_)
-        out = pt.dot(X, components.T) - pt.dot(mean, components.T)
+        out = pt.dot(X, components_t) - pt.dot(mean, components_t)
         if self.whiten:
             out = out / inputs.add("whitening_scale", self._whitening_scale())
         return out

@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytensor.tensor as pt
+from sklearn.base import TransformerMixin
 
 from ..base import SymbolicTransformerMixin
 from ..symbolic.affine import AffineMap
@@ -11,8 +12,12 @@ from ..symbolic.affine import AffineMap
 __all__ = ["SymbolicSelectorMixin"]
 
 
-class SymbolicSelectorMixin(SymbolicTransformerMixin):
-    """Selector whose ``transform`` gathers the selected columns in a graph."""
+class SymbolicSelectorMixin(SymbolicTransformerMixin, TransformerMixin):
+    """Selector whose ``transform`` gathers the selected columns in a graph.
+
+    It derives from ``TransformerMixin`` so that scikit-learn's ``set_output``
+    wraps the ``transform`` defined here.
+    """
 
     def transform(self, X):
         """Reduce ``X`` to the selected features with a compiled graph.

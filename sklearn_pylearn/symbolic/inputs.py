@@ -63,6 +63,10 @@ class GraphInputs:
         return var
 
     def _add(self, name: str, arr: np.ndarray) -> TensorVariable:
+        # Numba's BLAS calls need contiguous operands; it copies others with a
+        # warning, so copy once here instead.
+        if not arr.flags.c_contiguous:
+            arr = arr.copy(order="C")
         var = pt.tensor(name=name, dtype=arr.dtype.name, shape=(None,) * arr.ndim)
         self.variables.append(var)
         self.values.append(arr)

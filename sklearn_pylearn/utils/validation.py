@@ -95,7 +95,11 @@ def check_fit_input(estimator, X):
     check_dense_numeric(estimator, X)
     with _strings_as_type_error(estimator):
         check_array(
-            X, dtype=list(FLOAT_DTYPES), ensure_all_finite=True, estimator=estimator
+            X,
+            dtype=list(FLOAT_DTYPES),
+            ensure_all_finite=True,
+            estimator=estimator,
+            input_name="X",
         )
 
 
