@@ -35,6 +35,11 @@ __all__ = [
 _METHODS = {
     "transform": "_symbolic_transform",
     "inverse_transform": "_symbolic_inverse_transform",
+    "predict": "_symbolic_predict",
+    "predict_proba": "_symbolic_predict_proba",
+    "predict_log_proba": "_symbolic_predict_log_proba",
+    "decision_function": "_symbolic_decision_function",
+    "score_samples": "_symbolic_score_samples",
 }
 
 
@@ -67,7 +72,8 @@ def build_graph(estimator, X, inputs, method="transform"):
         Symbolic input matrix.
     inputs : GraphInputs
         Receives the estimator's fitted arrays as graph inputs.
-    method : {"transform", "inverse_transform"}
+    method : str
+        A key of ``_METHODS``: "transform", "inverse_transform", "predict", ...
 
     Returns
     -------
@@ -109,7 +115,9 @@ class SymbolicTransformerMixin:
 
     def _has_symbolic(self, method):
         impl = _METHODS[method]
-        return getattr(type(self), impl) is not getattr(SymbolicTransformerMixin, impl)
+        own = getattr(type(self), impl, None)
+        default = getattr(SymbolicTransformerMixin, impl, None)
+        return own is not None and own is not default
 
     def _affine_map(self):
         """Return the fitted transform as an AffineMap, or None when not affine."""
@@ -118,7 +126,7 @@ class SymbolicTransformerMixin:
     def _run_symbolic(self, X, method="transform", copy=True):
         """Validate ``X`` against the fitted features and run ``method``'s graph."""
         check_is_fitted(self)
-        if method == "transform":
+        if method != "inverse_transform":
             X_arr = validate_float_input(self, X, reset=False, copy=False)
         else:
             X_arr = self._check_output_space(X, method)

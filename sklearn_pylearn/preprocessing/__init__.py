@@ -1,5 +1,6 @@
-"""Scalers whose transforms are compiled symbolic graphs."""
+"""Scalers and expression steps whose transforms are compiled symbolic graphs."""
 
 from ._data import MinMaxScaler, StandardScaler
+from ._expression import ExpressionTransformer
 
-__all__ = ["MinMaxScaler", "StandardScaler"]
+__all__ = ["ExpressionTransformer", "MinMaxScaler", "StandardScaler"]
