@@ -24,7 +24,7 @@ def markdown_table(header, rows):
 
 
 def replace_section(path, heading, body):
-    """Write ``body`` under ``## heading`` in a markdown file, keeping other sections."""
+    """Write ``body`` under ``## heading`` in a markdown file; keep other sections."""
     from pathlib import Path
 
     path = Path(path)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import sklearn
+from _common import markdown_table, median_time, replace_section
 from sklearn import decomposition as skd
 from sklearn import feature_selection as skfs
 from sklearn import preprocessing as skp
@@ -21,8 +22,6 @@ import sklearn_pylearn
 from sklearn_pylearn.decomposition import PCA
 from sklearn_pylearn.feature_selection import SelectKBest, VarianceThreshold
 from sklearn_pylearn.preprocessing import MinMaxScaler, StandardScaler
-
-from _common import markdown_table, median_time, replace_section
 
 PAIRS = [
     ("StandardScaler", StandardScaler, skp.StandardScaler, {}),

@@ -21,7 +21,6 @@ from .symbolic.inputs import GraphInputs
 from .utils.validation import (
     FLOAT_DTYPES,
     check_dense_numeric,
-    check_fit_input,
     validate_float_input,
 )
 

@@ -3,12 +3,31 @@
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from sklearn_pylearn.decomposition import PCA
+from sklearn_pylearn.pipeline import Pipeline
+from sklearn_pylearn.preprocessing import StandardScaler
 from sklearn_pylearn.utils.discovery import all_estimators
 
-ESTIMATORS = [cls() for _, cls in all_estimators()]
+# Meta-estimators need sub-estimators to be constructed.
+SPECIAL = {
+    "Pipeline": lambda: Pipeline(
+        [("scale", StandardScaler()), ("pca", PCA(n_components=1))]
+    ),
+}
+ESTIMATORS = [SPECIAL.get(name, cls)() for name, cls in all_estimators()]
 
 # Checks that cannot pass by design, with the reason a reviewer can verify.
-EXPECTED_FAILED = {}
+_STEPS_REBOUND = (
+    "Pipeline.fit stores the fitted steps back into `steps`, as scikit-learn's own "
+    "Pipeline does (its fit assigns self.steps[i] = (name, fitted)); scikit-learn "
+    "fails these two checks the same way"
+)
+EXPECTED_FAILED = {
+    "Pipeline": {
+        "check_estimators_overwrite_params": _STEPS_REBOUND,
+        "check_dont_overwrite_parameters": _STEPS_REBOUND,
+    },
+}
 
 
 def _expected_failed_checks(estimator):

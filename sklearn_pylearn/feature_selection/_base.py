@@ -32,6 +32,7 @@ class SymbolicSelectorMixin(SymbolicTransformerMixin, TransformerMixin):
                 "No features were selected: either the data is too noisy or the "
                 "selection test too strict.",
                 UserWarning,
+                stacklevel=2,
             )
         return out
 

@@ -66,7 +66,7 @@ def f_classif(X, y):
     )
     constant = np.flatnonzero(msw == 0.0)
     if np.count_nonzero(msb) != msb.size and constant.size:
-        warnings.warn(f"Features {constant} are constant.", UserWarning)
+        warnings.warn(f"Features {constant} are constant.", UserWarning, stacklevel=2)
     dfbn, dfwn = len(classes) - 1, X.shape[0] - len(classes)
     return f, special.fdtrc(dfbn, dfwn, f)
 

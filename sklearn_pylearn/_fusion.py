@@ -1,0 +1,551 @@
+"""The fusion engine behind :class:`sklearn_pylearn.pipeline.Pipeline`.
+
+A pipeline method (transform, predict, inverse_transform ...) is a list of step calls.
+Consecutive calls that can be expressed as graphs (``base.is_symbolic``) form a
+*segment*: their graphs are composed into one graph, compiled once through the
+structural cache and run as one function. Inside a segment, a run of two or more
+affine steps (``_affine_map()`` is not None) is folded into one map, computed once
+from the fitted arrays: a single ``X @ W + b`` when the run holds a dense step (PCA),
+one elementwise ``X[:, index] * w + b`` otherwise. Folded arrays enter the graph as
+inputs, so every fitted pipeline of one structure shares one compiled function. A
+segment whose graph keeps rows apart (``is_rowwise``) runs on blocks of rows written
+into one output array.
+
+This module recognises symbolic steps only through ``sklearn_pylearn.base``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import reduce
+from typing import Any, NamedTuple
+
+import numpy as np
+from pytensor.graph.traversal import io_toposort
+from pytensor.tensor.elemwise import Elemwise
+from pytensor.tensor.math import Dot
+from pytensor.tensor.subtensor import AdvancedSubtensor, Subtensor
+from sklearn.exceptions import NotFittedError
+from sklearn.utils._set_output import _wrap_data_with_container
+from sklearn.utils.validation import check_is_fitted
+
+from ._config import get_config
+from .base import SymbolicTransformerMixin, build_graph, is_symbolic
+from .symbolic.affine import AffineMap
+from .symbolic.compile import CompiledFunction, compile_function
+from .symbolic.inputs import GraphInputs
+from .utils.validation import validate_float_input
+
+__all__ = [
+    "FoldedGroup",
+    "FusedSegment",
+    "FusionPlan",
+    "UnfusedStep",
+]
+
+# Errors a compiled function raises on bad runtime shapes or values.
+_RUNTIME_ERRORS = (ValueError, IndexError, AssertionError)
+# Row blocks of a row-wise segment: about this many bytes of input each.
+_BLOCK_BYTES = 8 * 2**20
+_MIN_BLOCK_ROWS = 1024
+
+
+class StepCall(NamedTuple):
+    """One step of a pipeline method: ``steps[index] = (name, estimator)``."""
+
+    index: int
+    name: str
+    estimator: Any
+    method: str
+
+
+# ---------------------------------------------------------------- the plan
+
+
+@dataclass(frozen=True)
+class FoldedGroup:
+    """Consecutive affine steps folded into one map computed after fit.
+
+    Attributes
+    ----------
+    steps : tuple of str
+        The names of the folded steps, in order.
+    kind : {"dense", "elementwise"}
+        ``"dense"``: one ``X @ W + b``; ``"elementwise"``: ``X[:, index] * w + b``.
+    n_features_in : int or None
+    n_features_out : int or None
+
+    Examples
+    --------
+    >>> print(FoldedGroup(("scale", "pca"), "dense", 100, 50))
+    scale + pca folded into X @ W + b (100 -> 50 features)
+    """
+
+    steps: tuple[str, ...]
+    kind: str
+    n_features_in: int | None
+    n_features_out: int | None
+
+    def __str__(self) -> str:
+        expr = "X @ W + b" if self.kind == "dense" else "X[:, index] * w + b"
+        return (
+            f"{' + '.join(self.steps)} folded into {expr} "
+            f"({self.n_features_in} -> {self.n_features_out} features)"
+        )
+
+
+@dataclass(frozen=True)
+class FusedSegment:
+    """Consecutive symbolic steps that run as one compiled function.
+
+    Attributes
+    ----------
+    steps : tuple of str
+        The names of the steps, in the order they run.
+    methods : tuple of str
+        The method each step contributes (``"transform"``, ``"predict"`` ...).
+    folded : tuple of FoldedGroup
+        The runs of affine steps folded into one map.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_pylearn.decomposition import PCA
+    >>> from sklearn_pylearn.pipeline import make_pipeline
+    >>> from sklearn_pylearn.preprocessing import StandardScaler
+    >>> X = np.random.RandomState(0).normal(size=(20, 3))
+    >>> pipe = make_pipeline(StandardScaler(), PCA(2)).fit(X)
+    >>> segment = pipe.fusion_plan().segments[0]
+    >>> segment.steps
+    ('standardscaler', 'pca')
+    >>> text = segment.graph_str()  # one product and one broadcast add
+    >>> text.split()[0], text.count("Dot"), len(segment.compiled().input_dtypes)
+    ('Add', 1, 3)
+    """
+
+    steps: tuple[str, ...]
+    methods: tuple[str, ...]
+    folded: tuple[FoldedGroup, ...]
+    _compile: Callable[[str], CompiledFunction] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    def compiled(self, dtype="float64") -> CompiledFunction:
+        """Return the segment's compiled function for input of ``dtype``."""
+        if self._compile is None:
+            raise ValueError("this segment was built without its pipeline.")
+        return self._compile(np.dtype(dtype))
+
+    def graph_str(self, dtype="float64") -> str:
+        """Return the segment's compiled (optimised) graph as text.
+
+        Parameters
+        ----------
+        dtype : {"float64", "float32"}, default="float64"
+            The input dtype the graph is compiled for.
+        """
+        return self.compiled(dtype).graph_str()
+
+    def __str__(self) -> str:
+        calls = [
+            name if method == "transform" else f"{name}.{method}"
+            for name, method in zip(self.steps, self.methods)
+        ]
+        lines = ["fused: " + " -> ".join(calls)]
+        lines += [str(group) for group in self.folded]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class UnfusedStep:
+    """A step that runs as it is, between fused segments, and why.
+
+    Examples
+    --------
+    >>> print(UnfusedStep("impute", "transform", "SimpleImputer builds no graph"))
+    unfused: impute.transform (SimpleImputer builds no graph)
+    """
+
+    step: str
+    method: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"unfused: {self.step}.{self.method} ({self.reason})"
+
+
+@dataclass(frozen=True)
+class FusionPlan:
+    """How a fitted pipeline runs one of its methods.
+
+    Attributes
+    ----------
+    method : str
+        The pipeline method described.
+    fold_affine : bool
+        Whether runs of affine steps are folded.
+    entries : tuple of FusedSegment and UnfusedStep
+        What runs, in order.
+    skipped : tuple of str
+        Steps set to ``"passthrough"`` or None.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.preprocessing import FunctionTransformer
+    >>> from sklearn_pylearn.pipeline import Pipeline
+    >>> from sklearn_pylearn.preprocessing import MinMaxScaler, StandardScaler
+    >>> pipe = Pipeline([("scale", StandardScaler()),
+    ...                  ("abs", FunctionTransformer(np.abs)),
+    ...                  ("skip", "passthrough"),
+    ...                  ("rescale", MinMaxScaler())])
+    >>> plan = pipe.fit(np.arange(12.0).reshape(4, 3)).fusion_plan()
+    >>> [segment.steps for segment in plan.segments]
+    [('scale',), ('rescale',)]
+    >>> print(plan)
+    Pipeline.transform: 2 fused segment(s), 1 unfused step(s), fold_affine=True
+      [0] fused: scale
+      [1] unfused: abs.transform (FunctionTransformer builds no graph: not a
+          sklearn_pylearn symbolic step)
+      [2] fused: rescale
+      skipped: skip (passthrough)
+    """
+
+    method: str
+    fold_affine: bool
+    entries: tuple[FusedSegment | UnfusedStep, ...]
+    skipped: tuple[str, ...] = ()
+
+    @property
+    def segments(self) -> tuple[FusedSegment, ...]:
+        """The fused segments, in the order they run."""
+        return tuple(e for e in self.entries if isinstance(e, FusedSegment))
+
+    @property
+    def unfused(self) -> tuple[UnfusedStep, ...]:
+        """The steps that run as they are."""
+        return tuple(e for e in self.entries if isinstance(e, UnfusedStep))
+
+    def __str__(self) -> str:
+        n_seg, n_unf = len(self.segments), len(self.unfused)
+        lines = [
+            f"Pipeline.{self.method}: {n_seg} fused segment(s), {n_unf} unfused "
+            f"step(s), fold_affine={self.fold_affine}"
+        ]
+        for i, entry in enumerate(self.entries):
+            lines.append(f"  [{i}] " + str(entry).replace("\n", "\n      "))
+        lines += [f"  skipped: {name} (passthrough)" for name in self.skipped]
+        return "\n".join(lines)
+
+
+# ------------------------------------------------------- grouping and folding
+
+
+def unfused_reason(call: StepCall, params: dict | None) -> str | None:
+    """Return why ``call`` cannot join a fused segment, or None when it can."""
+    est, method = call.estimator, call.method
+    if not isinstance(est, SymbolicTransformerMixin):
+        return (
+            f"{type(est).__name__} builds no graph: not a sklearn_pylearn symbolic step"
+        )
+    if not is_symbolic(est, method) or not hasattr(est, method):
+        return f"{type(est).__name__} has no symbolic {method}"
+    if params:
+        return f"it receives metadata {sorted(params)}, which graphs do not take"
+    return None
+
+
+def group_calls(calls, params_of):
+    """Split ``calls`` into fused runs and unfused calls.
+
+    Returns a list of ``("fused", [calls])`` and ``("unfused", call, reason)``.
+    """
+    groups: list[tuple] = []
+    for call in calls:
+        reason = unfused_reason(call, params_of(call))
+        if reason is not None:
+            groups.append(("unfused", call, reason))
+        elif groups and groups[-1][0] == "fused":
+            groups[-1][1].append(call)
+        else:
+            groups.append(("fused", [call]))
+    return groups
+
+
+@dataclass(frozen=True)
+class _Block:
+    """Calls that become one piece of a segment's graph."""
+
+    calls: tuple[StepCall, ...]
+    affine: AffineMap | None = None
+
+
+def fold_blocks(calls, fold_affine: bool) -> list[_Block]:
+    """Group a segment's calls into graph blocks, folding runs of affine steps."""
+    blocks: list[_Block] = []
+    run: list[tuple[StepCall, AffineMap]] = []
+
+    def flush():
+        if len(run) >= 2:
+            blocks.append(_fold(run))
+        else:
+            blocks.extend(_Block((call,)) for call, _ in run)
+        run.clear()
+
+    for call in calls:
+        amap = _affine_map(call) if fold_affine else None
+        if amap is None:
+            flush()
+            blocks.append(_Block((call,)))
+        else:
+            run.append((call, amap))
+    flush()
+    return blocks
+
+
+def _affine_map(call: StepCall) -> AffineMap | None:
+    if call.method != "transform":
+        return None
+    amap = call.estimator._affine_map()
+    if amap is None:
+        return None
+    return AffineMap(
+        index=None if amap.index is None else np.asarray(amap.index, np.int64),
+        weight=None if amap.weight is None else np.asarray(amap.weight, np.float64),
+        offset=None if amap.offset is None else np.asarray(amap.offset, np.float64),
+    )
+
+
+def _fold(run) -> _Block:
+    calls = tuple(call for call, _ in run)
+    try:
+        amap = reduce(AffineMap.then, (m for _, m in run))
+    except ValueError as exc:
+        names = " + ".join(call.name for call in calls)
+        raise ValueError(
+            f"cannot fold the affine steps {names} into one map ({exc}): their "
+            "fitted arrays do not chain. Refit the pipeline."
+        ) from exc
+    if amap.is_dense and amap.index is not None:
+        # Scatter the selection into W's rows: one gemm reads X in place instead of
+        # first gathering its selected columns into a copy.
+        n_in = calls[0].estimator.n_features_in_
+        weight = np.zeros((n_in, amap.weight.shape[1]))
+        np.add.at(weight, amap.index, amap.weight)
+        amap = AffineMap(weight=weight, offset=amap.offset)
+    return _Block(calls, amap)
+
+
+def folded_groups(blocks) -> tuple[FoldedGroup, ...]:
+    """Describe the folded blocks of a segment for the plan."""
+    groups = []
+    for block in blocks:
+        if block.affine is None:
+            continue
+        amap = block.affine
+        n_in = getattr(block.calls[0].estimator, "n_features_in_", None)
+        if amap.is_dense:
+            kind, n_out = "dense", amap.weight.shape[1]
+        else:
+            kind = "elementwise"
+            n_out = n_in if amap.index is None else len(amap.index)
+        names = tuple(call.name for call in block.calls)
+        groups.append(FoldedGroup(names, kind, n_in, n_out))
+    return tuple(groups)
+
+
+# ------------------------------------------------------------- checking steps
+
+
+def check_segment(calls) -> None:
+    """Raise when a step of the segment is not fitted or widths do not chain."""
+    for call in calls:
+        try:
+            check_is_fitted(call.estimator)
+        except NotFittedError as exc:
+            raise NotFittedError(f"Pipeline step {call.name!r}: {exc}") from exc
+    for prev, call in zip(calls, calls[1:]):
+        produced = _width(prev, "out")
+        expected = _width(call, "in")
+        if None not in (produced, expected) and produced != expected:
+            raise ValueError(
+                f"Pipeline step {call.name!r} ({type(call.estimator).__name__}) "
+                f"expects {expected} features in {call.method}, but the step before "
+                f"it, {prev.name!r}, outputs {produced}: the steps were fitted "
+                "separately or changed after fit. Refit the pipeline."
+            )
+
+
+def _width(call: StepCall, side: str) -> int | None:
+    """Features a call takes (``side="in"``) or returns (``"out"``), if known."""
+    est = call.estimator
+    input_space = (call.method == "inverse_transform") == (side == "out")
+    try:
+        if input_space:
+            return int(est.n_features_in_)
+        return len(est.get_feature_names_out())
+    except Exception:  # unknown widths are checked by the graph at run time
+        return None
+
+
+# -------------------------------------------------------- building and caching
+
+
+@dataclass(eq=False)
+class SegmentFunction:
+    """A segment compiled for one dtype, with the arrays that feed its inputs."""
+
+    fn: CompiledFunction
+    values: tuple
+    blocks: list
+    snapshot: tuple
+    rowwise: bool = False
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        """Run on ``X``; a row-wise graph runs on blocks of rows.
+
+        Blocks keep each intermediate and each output the graph allocates small
+        (reused memory rather than fresh pages), and the result goes into one array
+        allocated by NumPy: peak memory is the output plus one block.
+        """
+        rows = max(_MIN_BLOCK_ROWS, _BLOCK_BYTES // max(1, X.shape[1] * X.itemsize))
+        if not self.rowwise or X.shape[0] <= 2 * rows:
+            return self.fn(X, *self.values)
+        first = self.fn(X[:rows], *self.values)
+        out = np.empty((X.shape[0], *first.shape[1:]), dtype=first.dtype)
+        out[:rows] = first
+        for start in range(rows, X.shape[0], rows):
+            out[start : start + rows] = self.fn(X[start : start + rows], *self.values)
+        return out
+
+
+def build_segment(calls, dtype, fold_affine: bool) -> SegmentFunction:
+    """Compose the calls' graphs into one graph and compile it (cached)."""
+    check_segment(calls)
+    blocks = fold_blocks(calls, fold_affine)
+    inputs = GraphInputs(dtype)
+    X = inputs.placeholder("X", 2)
+    out = X
+    for block in blocks:
+        if block.affine is not None:
+            out = block.affine.symbolic(out, inputs)
+        else:
+            call = block.calls[0]
+            out = build_graph(call.estimator, out, inputs, call.method)
+    names = "->".join(call.name for call in calls)
+    fn = compile_function(
+        inputs.variables, out, name=f"Pipeline[{names}].{calls[-1].method}"
+    )
+    return SegmentFunction(
+        fn,
+        tuple(inputs.values[1:]),
+        blocks,
+        snapshot(calls),
+        rowwise=is_rowwise(X, inputs.variables, out),
+    )
+
+
+def is_rowwise(X, inputs, out) -> bool:
+    """True when each row of ``out`` depends on the same row of ``X`` only.
+
+    A conservative walk of the graph: elementwise ops (other operands broadcast
+    along the rows), products ``X @ fitted``, and column selections ``X[:, ...]``
+    keep rows apart; anything else that touches the data (reductions, shapes,
+    transposes, row selections) makes the graph run whole.
+    """
+    rows = {X}
+    for node in io_toposort(list(inputs), [out]):
+        flags = [var in rows for var in node.inputs]
+        if not any(flags):
+            continue
+        if not _rowwise_node(node, flags):
+            return False
+        rows.update(node.outputs)
+    return out in rows and out.type.ndim >= 1
+
+
+def _rowwise_node(node, flags) -> bool:
+    op, ins = node.op, node.inputs
+    if isinstance(op, Elemwise):
+        return all(
+            var.type.ndim >= 1 and (flag or var.type.broadcastable[0])
+            for var, flag in zip(ins, flags)
+        )
+    if isinstance(op, Dot):
+        return flags == [True, False] and ins[0].type.ndim == 2
+    if isinstance(op, Subtensor | AdvancedSubtensor):
+        index = op.idx_list
+        return flags[0] and not any(flags[1:]) and index[:1] == (slice(None),)
+    return False
+
+
+def snapshot(calls) -> tuple:
+    """The identity of each step and of each of its attributes.
+
+    Refitting or ``set_params`` rebinds attributes, so a snapshot that still matches
+    means the fitted state a cached segment was built from is unchanged. Holding the
+    attribute objects keeps their ids from being reused.
+    """
+    return tuple((c.estimator, tuple(vars(c.estimator).items())) for c in calls)
+
+
+def same_snapshot(a: tuple, b: tuple) -> bool:
+    """True when two snapshots hold the same objects."""
+    if len(a) != len(b):
+        return False
+    for (est_a, items_a), (est_b, items_b) in zip(a, b):
+        if est_a is not est_b or len(items_a) != len(items_b):
+            return False
+        for (key_a, val_a), (key_b, val_b) in zip(items_a, items_b):
+            if key_a != key_b or val_a is not val_b:
+                return False
+    return True
+
+
+def segment_function(cache: dict, calls, dtype, fold_affine) -> SegmentFunction:
+    """Return the cached segment function, rebuilding it when a step changed."""
+    dtype = np.dtype(dtype)
+    mode = get_config()["compile_mode"]
+    key = (tuple((c.index, c.method) for c in calls), dtype.str, fold_affine, mode)
+    entry = cache.get(key)
+    if entry is None or not same_snapshot(entry.snapshot, snapshot(calls)):
+        entry = cache[key] = build_segment(calls, dtype, fold_affine)
+    return entry
+
+
+def run_segment(cache: dict, calls, X, fold_affine: bool):
+    """Validate ``X`` at the segment's first step and run the segment."""
+    first, last = calls[0], calls[-1]
+    if first.method == "inverse_transform":
+        X_arr = first.estimator._check_output_space(X, "inverse_transform")
+    else:
+        X_arr = validate_float_input(first.estimator, X, reset=False, copy=False)
+    entry = segment_function(cache, calls, X_arr.dtype, fold_affine)
+    try:
+        out = entry(X_arr)
+    except _RUNTIME_ERRORS as exc:
+        names = " -> ".join(call.name for call in calls)
+        raise ValueError(
+            f"the fused segment {names} ({last.method}) failed on input of shape "
+            f"{X_arr.shape}: {exc}"
+        ) from exc
+    if last.method == "transform":
+        out = _wrap_data_with_container("transform", out, X, last.estimator)
+    return out
+
+
+def describe_segment(cache: dict, calls, fold_affine: bool) -> FusedSegment:
+    """The plan entry of a segment; its graph compiles on request."""
+    check_segment(calls)
+    blocks = fold_blocks(calls, fold_affine)
+
+    def compile_for(dtype):
+        return segment_function(cache, calls, dtype, fold_affine).fn
+
+    return FusedSegment(
+        steps=tuple(call.name for call in calls),
+        methods=tuple(call.method for call in calls),
+        folded=folded_groups(blocks),
+        _compile=compile_for,
+    )
