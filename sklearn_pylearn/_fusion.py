@@ -22,10 +22,6 @@ from functools import reduce
 from typing import Any, NamedTuple
 
 import numpy as np
-from pytensor.graph.traversal import io_toposort
-from pytensor.tensor.elemwise import Elemwise
-from pytensor.tensor.math import Dot
-from pytensor.tensor.subtensor import AdvancedSubtensor, Subtensor
 from sklearn.exceptions import NotFittedError
 from sklearn.utils._set_output import _wrap_data_with_container
 from sklearn.utils.validation import check_is_fitted
@@ -35,6 +31,7 @@ from .base import SymbolicTransformerMixin, build_graph, is_symbolic
 from .symbolic.affine import AffineMap
 from .symbolic.compile import CompiledFunction, compile_function
 from .symbolic.inputs import GraphInputs
+from .symbolic.rowwise import is_rowwise, run_in_row_blocks
 from .utils.validation import validate_float_input
 
 __all__ = [
@@ -46,9 +43,6 @@ __all__ = [
 
 # Errors a compiled function raises on bad runtime shapes or values.
 _RUNTIME_ERRORS = (ValueError, IndexError, AssertionError)
-# Row blocks of a row-wise segment: about this many bytes of input each.
-_BLOCK_BYTES = 8 * 2**20
-_MIN_BLOCK_ROWS = 1024
 
 
 class StepCall(NamedTuple):
@@ -409,15 +403,9 @@ class SegmentFunction:
         (reused memory rather than fresh pages), and the result goes into one array
         allocated by NumPy: peak memory is the output plus one block.
         """
-        rows = max(_MIN_BLOCK_ROWS, _BLOCK_BYTES // max(1, X.shape[1] * X.itemsize))
-        if not self.rowwise or X.shape[0] <= 2 * rows:
+        if not self.rowwise:
             return self.fn(X, *self.values)
-        first = self.fn(X[:rows], *self.values)
-        out = np.empty((X.shape[0], *first.shape[1:]), dtype=first.dtype)
-        out[:rows] = first
-        for start in range(rows, X.shape[0], rows):
-            out[start : start + rows] = self.fn(X[start : start + rows], *self.values)
-        return out
+        return run_in_row_blocks(self.fn, X, self.values)
 
 
 def build_segment(calls, dtype, fold_affine: bool) -> SegmentFunction:
@@ -444,40 +432,6 @@ def build_segment(calls, dtype, fold_affine: bool) -> SegmentFunction:
         snapshot(calls),
         rowwise=is_rowwise(X, inputs.variables, out),
     )
-
-
-def is_rowwise(X, inputs, out) -> bool:
-    """True when each row of ``out`` depends on the same row of ``X`` only.
-
-    A conservative walk of the graph: elementwise ops (other operands broadcast
-    along the rows), products ``X @ fitted``, and column selections ``X[:, ...]``
-    keep rows apart; anything else that touches the data (reductions, shapes,
-    transposes, row selections) makes the graph run whole.
-    """
-    rows = {X}
-    for node in io_toposort(list(inputs), [out]):
-        flags = [var in rows for var in node.inputs]
-        if not any(flags):
-            continue
-        if not _rowwise_node(node, flags):
-            return False
-        rows.update(node.outputs)
-    return out in rows and out.type.ndim >= 1
-
-
-def _rowwise_node(node, flags) -> bool:
-    op, ins = node.op, node.inputs
-    if isinstance(op, Elemwise):
-        return all(
-            var.type.ndim >= 1 and (flag or var.type.broadcastable[0])
-            for var, flag in zip(ins, flags)
-        )
-    if isinstance(op, Dot):
-        return flags == [True, False] and ins[0].type.ndim == 2
-    if isinstance(op, Subtensor | AdvancedSubtensor):
-        index = op.idx_list
-        return flags[0] and not any(flags[1:]) and index[:1] == (slice(None),)
-    return False
 
 
 def snapshot(calls) -> tuple:

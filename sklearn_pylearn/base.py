@@ -18,6 +18,7 @@ from . import __version__
 from .exceptions import VersionMismatchWarning
 from .symbolic.compile import compile_function
 from .symbolic.inputs import GraphInputs
+from .symbolic.rowwise import is_rowwise, run_in_row_blocks
 from .utils.validation import (
     FLOAT_DTYPES,
     check_dense_numeric,
@@ -94,6 +95,8 @@ def run_graph(estimator, X, method="transform"):
     fn = compile_function(
         inputs.variables, out, name=f"{type(estimator).__name__}.{method}"
     )
+    if is_rowwise(X_sym, inputs.variables, out):
+        return run_in_row_blocks(fn, X, inputs.values[1:])
     return fn(*inputs.values)
 
 

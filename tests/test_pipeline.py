@@ -41,6 +41,7 @@ from sklearn_pylearn.preprocessing import (
     MinMaxScaler,
     StandardScaler,
 )
+from sklearn_pylearn.symbolic import rowwise
 from sklearn_pylearn.utils.validation import validate_float_input
 
 RNG = np.random.RandomState(0)
@@ -218,8 +219,8 @@ def test_select_k_best_folds_before_pca():
 
 @pytest.fixture
 def small_blocks(monkeypatch):
-    monkeypatch.setattr(_fusion, "_BLOCK_BYTES", 64)
-    monkeypatch.setattr(_fusion, "_MIN_BLOCK_ROWS", 16)
+    monkeypatch.setattr(rowwise, "BLOCK_BYTES", 64)
+    monkeypatch.setattr(rowwise, "MIN_BLOCK_ROWS", 16)
 
 
 def _center(X):

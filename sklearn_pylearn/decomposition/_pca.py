@@ -95,12 +95,9 @@ default="auto"
         return np.maximum(scale, np.finfo(scale.dtype).eps)
 
     def _symbolic_transform(self, X, inputs):
-        components_t = inputs.add("components_t", self.components_.T)
-        mean = inputs.add("mean", self.mean_)
-        out = pt.dot(X, components_t) - pt.dot(mean, components_t)
-        if self.whiten:
-            out = out / inputs.add("whitening_scale", self._whitening_scale())
-        return out
+        # X @ W + b with the centring (and whitening) folded into W and b: one
+        # product and one add, equal to scikit-learn's result up to rounding.
+        return self._affine_map().symbolic(X, inputs)
 
     def _symbolic_inverse_transform(self, X, inputs):
         components = self.components_

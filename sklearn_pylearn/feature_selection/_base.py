@@ -8,6 +8,7 @@ from sklearn.base import TransformerMixin
 
 from ..base import SymbolicTransformerMixin
 from ..symbolic.affine import AffineMap
+from ..symbolic.ops import take_columns
 
 __all__ = ["SymbolicSelectorMixin"]
 
@@ -44,7 +45,7 @@ class SymbolicSelectorMixin(SymbolicTransformerMixin, TransformerMixin):
         return np.flatnonzero(self.get_support())
 
     def _symbolic_transform(self, X, inputs):
-        return X[:, inputs.add("support", self._selected(), dtype="int64")]
+        return take_columns(X, inputs.add("support", self._selected(), dtype="int64"))
 
     def _symbolic_inverse_transform(self, X, inputs):
         index = inputs.add("support", self._selected(), dtype="int64")

@@ -14,6 +14,7 @@ import pytensor.tensor as pt
 from pytensor.tensor.variable import TensorVariable
 
 from .inputs import GraphInputs
+from .ops import take_columns
 
 __all__ = ["AffineMap"]
 
@@ -73,7 +74,7 @@ class AffineMap:
         """Build ``X``'s image as a graph, the arrays entering through ``inputs``."""
         out = X
         if self.index is not None:
-            out = out[:, inputs.add("index", self.index, dtype="int64")]
+            out = take_columns(out, inputs.add("index", self.index, dtype="int64"))
         if self.weight is not None:
             w = inputs.add("weight", self.weight)
             out = pt.dot(out, w) if self.is_dense else out * w

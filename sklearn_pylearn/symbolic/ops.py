@@ -1,0 +1,90 @@
+"""Ops PyTensor lacks in the form we need.
+
+``take_columns(X, index)``: ``X[:, index]`` as one op. PyTensor rewrites a column
+gather into transposes around a row gather, which reads the data across rows (three
+times slower than ``numpy.take(X, index, axis=1)`` at 200k x 100); this op gathers
+row by row, in NumPy (``perform``) and in Numba.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytensor.tensor as pt
+from pytensor.gradient import disconnected_type
+from pytensor.graph.basic import Apply
+from pytensor.graph.op import Op
+from pytensor.link.numba.dispatch import basic as numba_basic
+from pytensor.link.numba.dispatch.basic import register_funcify_default_op_cache_key
+from pytensor.tensor.variable import TensorVariable
+
+__all__ = ["TakeColumns", "take_columns"]
+
+
+class TakeColumns(Op):
+    """Gather columns of a matrix: ``take_columns(X, index) == X[:, index]``.
+
+    Indices must be valid (``0 <= index < X.shape[1]``): the compiled gather does
+    not check them.
+    """
+
+    __props__ = ()
+
+    def make_node(self, x, index) -> Apply:
+        x = pt.as_tensor_variable(x)
+        index = pt.as_tensor_variable(index)
+        if x.type.ndim != 2:
+            raise TypeError(f"take_columns needs a matrix, got {x.type}.")
+        if index.type.ndim != 1 or np.dtype(index.type.dtype).kind not in "iu":
+            raise TypeError(f"take_columns needs an integer vector, got {index.type}.")
+        out = pt.tensor(
+            dtype=x.type.dtype, shape=(x.type.shape[0], index.type.shape[0])
+        )
+        return Apply(self, [x, index], [out])
+
+    def perform(self, node, inputs, outputs) -> None:
+        x, index = inputs
+        outputs[0][0] = np.take(x, index, axis=1)
+
+    def infer_shape(self, fgraph, node, shapes):
+        return [(shapes[0][0], shapes[1][0])]
+
+    def pullback(self, inputs, outputs, cotangents):
+        x, index = inputs
+        (g_out,) = cotangents
+        g_x = pt.inc_subtensor(pt.zeros_like(x)[:, index], g_out)
+        return [g_x, disconnected_type()]
+
+    def connection_pattern(self, node):
+        return [[True], [False]]
+
+
+_take_columns = TakeColumns()
+
+
+def take_columns(X: TensorVariable, index: TensorVariable) -> TensorVariable:
+    """Return ``X[:, index]`` computed by :class:`TakeColumns`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pytensor.tensor as pt
+    >>> X, i = pt.matrix("X"), pt.lvector("i")
+    >>> take_columns(X, i).eval({X: np.arange(6.0).reshape(2, 3), i: [2, 0]})
+    array([[2., 0.],
+           [5., 3.]])
+    """
+    return _take_columns(X, index)
+
+
+@register_funcify_default_op_cache_key(TakeColumns)
+def _numba_take_columns(op, **kwargs):
+    @numba_basic.numba_njit
+    def take_columns_impl(x, index):
+        n_rows, n_cols = x.shape[0], index.shape[0]
+        out = np.empty((n_rows, n_cols), dtype=x.dtype)
+        for row in range(n_rows):
+            for col in range(n_cols):
+                out[row, col] = x[row, index[col]]
+        return out
+
+    return take_columns_impl
