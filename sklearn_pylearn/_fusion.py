@@ -27,7 +27,7 @@ from sklearn.utils._set_output import _wrap_data_with_container
 from sklearn.utils.validation import check_is_fitted
 
 from ._config import get_config
-from .base import SymbolicTransformerMixin, build_graph, is_symbolic
+from .base import SymbolicTransformerMixin, build_graph, finish_output, is_symbolic
 from .symbolic.affine import AffineMap
 from .symbolic.compile import CompiledFunction, compile_function
 from .symbolic.inputs import GraphInputs
@@ -486,7 +486,7 @@ def run_segment(cache: dict, calls, X, fold_affine: bool):
         ) from exc
     if last.method == "transform":
         out = _wrap_data_with_container("transform", out, X, last.estimator)
-    return out
+    return finish_output(last.estimator, last.method, out)
 
 
 def describe_segment(cache: dict, calls, fold_affine: bool) -> FusedSegment:

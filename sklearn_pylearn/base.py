@@ -26,9 +26,11 @@ from .utils.validation import (
 )
 
 __all__ = [
+    "NamedOutputsMixin",
     "SymbolicTransformerMixin",
-    "is_symbolic",
     "build_graph",
+    "finish_output",
+    "is_symbolic",
     "run_graph",
 ]
 
@@ -96,8 +98,21 @@ def run_graph(estimator, X, method="transform"):
         inputs.variables, out, name=f"{type(estimator).__name__}.{method}"
     )
     if is_rowwise(X_sym, inputs.variables, out):
-        return run_in_row_blocks(fn, X, inputs.values[1:])
-    return fn(*inputs.values)
+        result = run_in_row_blocks(fn, X, inputs.values[1:])
+    else:
+        result = fn(*inputs.values)
+    return finish_output(estimator, method, result)
+
+
+def finish_output(estimator, method, value):
+    """Turn a graph's numeric result into the method's answer.
+
+    A classifier's ``predict`` graph yields class indices; its ``_finish_output``
+    maps them to ``classes_`` (which may be strings, out of a graph's reach). The
+    fused pipeline applies this after a segment that ends in such a method.
+    """
+    finish = getattr(estimator, "_finish_output", None)
+    return value if finish is None else finish(method, value)
 
 
 class SymbolicTransformerMixin:
@@ -201,3 +216,101 @@ def check_version(name, saved):
             VersionMismatchWarning,
             stacklevel=3,
         )
+
+
+class NamedOutputsMixin:
+    """``compute(X, y, outputs)``: several named per-sample outputs, one graph.
+
+    A learner declares what it can compute (``_available_outputs``: name -> whether
+    it needs ``y``) and builds the requested expressions together in
+    ``_build_outputs(X, y, inputs, names)``, sharing their common sub-expressions
+    (the forward pass is built once). ``_encode_target(y)`` turns labels into what
+    the graph takes, ``_finish_output(name, value)`` turns a graph result into the
+    answer (class indices into labels), and ``_output_columns(name, value)`` names a
+    2-D output's columns.
+    """
+
+    def _available_outputs(self) -> dict:
+        raise NotImplementedError
+
+    def compute(self, X, y=None, outputs=("prediction",)):
+        """Compute named per-sample outputs with ONE compiled function.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs), optional
+            Needed by outputs that compare with the truth (``nll``,
+            ``class_error``, ``squared_error``).
+        outputs : str or sequence of str, default=("prediction",)
+            Output names; ``self.compute`` lists the available ones when given an
+            unknown one.
+
+        Returns
+        -------
+        DataFrame
+            One column per 1-D output (named after it) and one per column of a 2-D
+            output (``"proba_<class>"``, ``"hidden_0_<unit>"``), indexed like ``X``
+            when ``X`` is a DataFrame.
+        """
+        names = self._check_output_names(outputs, y)
+        check_is_fitted(self)
+        X_arr = validate_float_input(self, X, reset=False, copy=False)
+        inputs = GraphInputs(X_arr.dtype)
+        X_sym = inputs.data("X", X_arr)
+        y_sym = None
+        if y is not None:
+            y_sym = inputs.data("y", self._encode_target(y, X_arr.dtype))
+        exprs = self._build_outputs(X_sym, y_sym, inputs, names)
+        fn = compile_function(
+            inputs.variables,
+            [exprs[name] for name in names],
+            name=f"{type(self).__name__}.compute({', '.join(names)})",
+        )
+        values = fn(*inputs.values)
+        return self._as_frame(X, names, values)
+
+    def _check_output_names(self, outputs, y):
+        available = self._available_outputs()
+        names = [outputs] if isinstance(outputs, str) else list(outputs)
+        if not names:
+            raise ValueError(
+                f"{type(self).__name__}.compute needs at least one output name; "
+                f"available: {sorted(available)}."
+            )
+        unknown = [name for name in names if name not in available]
+        if unknown:
+            raise ValueError(
+                f"{type(self).__name__}.compute got unknown output(s) {unknown!r}; "
+                f"available: {sorted(available)}."
+            )
+        needs_y = [name for name in names if available[name]]
+        if needs_y and y is None:
+            raise ValueError(
+                f"{type(self).__name__}.compute: output(s) {needs_y!r} compare with "
+                "the truth and need y; pass y=..."
+            )
+        return list(dict.fromkeys(names))
+
+    def _as_frame(self, X, names, values):
+        import pandas as pd
+
+        columns = {}
+        for name, value in zip(names, values):
+            value = self._finish_output(name, np.asarray(value))
+            if value.ndim == 1:
+                columns[name] = value
+            else:
+                for col, data in zip(self._output_columns(name, value), value.T):
+                    columns[col] = data
+        index = X.index if hasattr(X, "index") and hasattr(X, "columns") else None
+        return pd.DataFrame(columns, index=index)
+
+    def _finish_output(self, name, value):
+        return value
+
+    def _output_columns(self, name, value):
+        return [f"{name}_{j}" for j in range(value.shape[1])]
+
+    def _encode_target(self, y, dtype):
+        return np.asarray(y, dtype=dtype)

@@ -1,0 +1,62 @@
+"""Layers and activations as expressions (Lasagne's transparency: nothing compiles)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytensor.tensor as pt
+from pytensor.tensor.variable import TensorVariable
+
+__all__ = ["ACTIVATIONS", "activation", "dense", "log_softmax", "softmax"]
+
+
+def dense(
+    X: TensorVariable, W: TensorVariable, b: TensorVariable | None
+) -> TensorVariable:
+    """Affine layer ``X @ W + b`` (``b`` may be None).
+
+    Examples
+    --------
+    >>> import numpy as np, pytensor.tensor as pt
+    >>> X, W, b = pt.matrix("X"), pt.matrix("W"), pt.vector("b")
+    >>> dense(X, W, b).eval({X: np.ones((1, 2)), W: np.eye(2), b: np.ones(2)})
+    array([[2., 2.]])
+    """
+    out = pt.dot(X, W)
+    return out if b is None else out + b
+
+
+def softmax(z: TensorVariable) -> TensorVariable:
+    """Row-wise softmax, shifted by the row maximum for stability."""
+    return pt.special.softmax(z, axis=-1)
+
+
+def log_softmax(z: TensorVariable) -> TensorVariable:
+    """Row-wise log-softmax (stable)."""
+    return pt.special.log_softmax(z, axis=-1)
+
+
+ACTIVATIONS: dict[str, Callable[[TensorVariable], TensorVariable]] = {
+    "identity": lambda z: z,
+    "relu": lambda z: pt.maximum(z, 0),
+    "tanh": pt.tanh,
+    "logistic": pt.sigmoid,
+    "softmax": softmax,
+}
+
+
+def activation(name: str, z: TensorVariable) -> TensorVariable:
+    """Apply the activation called ``name`` (scikit-learn's MLP names plus softmax).
+
+    Raises
+    ------
+    ValueError
+        For an unknown name; the message lists the known ones.
+    """
+    try:
+        fn = ACTIVATIONS[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown activation {name!r}; expected one of {sorted(ACTIVATIONS)}."
+        ) from None
+    return fn(z)
