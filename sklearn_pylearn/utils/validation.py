@@ -103,7 +103,7 @@ def check_fit_input(estimator, X):
         )
 
 
-def validate_float_input(estimator, X, *, reset, y=None, **kwargs):
+def validate_float_input(estimator, X, *, reset, y="no_validation", **kwargs):
     """``validate_data`` for a dense float estimator, with clearer errors.
 
     Dense only, float64 or float32 (integers become float64), finite values, 2-D.
@@ -116,8 +116,9 @@ def validate_float_input(estimator, X, *, reset, y=None, **kwargs):
     X : array-like of shape (n_samples, n_features)
     reset : bool
         True in fit (record the features), False afterwards (check them).
-    y : array-like, optional
-        Validated alongside ``X`` when given.
+    y : array-like, None or "no_validation", default="no_validation"
+        Validated alongside ``X`` unless "no_validation"; None raises scikit-learn's
+        "requires y" error for an estimator whose tags require ``y``.
     **kwargs
         Passed on to ``validate_data``.
 
@@ -128,6 +129,4 @@ def validate_float_input(estimator, X, *, reset, y=None, **kwargs):
     check_dense_numeric(estimator, X)
     params = {"dtype": list(FLOAT_DTYPES), "ensure_all_finite": True, **kwargs}
     with _strings_as_type_error(estimator):
-        if y is None:
-            return validate_data(estimator, X, reset=reset, **params)
         return validate_data(estimator, X, y, reset=reset, **params)

@@ -1,0 +1,368 @@
+"""LogisticRegression: compiled loss and gradient for L-BFGS, compiled prediction."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import pytensor.tensor as pt
+from scipy import optimize
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import compute_class_weight
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+
+from ..base import NamedOutputsMixin, SymbolicTransformerMixin
+from ..symbolic.affine import AffineMap
+from ..symbolic.compile import compile_function
+from ..symbolic.inputs import GraphInputs
+from ..utils.validation import validate_float_input
+from . import _logistic_graph as graph
+
+__all__ = ["LogisticRegression"]
+
+
+class LogisticRegression(
+    NamedOutputsMixin, SymbolicTransformerMixin, ClassifierMixin, BaseEstimator
+):
+    """Logistic regression (binary and multinomial) trained by compiled graphs.
+
+    ``solver="lbfgs"`` hands one compiled loss-and-gradient function to
+    ``scipy.optimize.minimize(method="L-BFGS-B")`` and minimises scikit-learn's
+    objective, so coefficients match :class:`sklearn.linear_model.LogisticRegression`
+    with ``solver="lbfgs"`` on the same data and settings. ``solver="sgd"`` and
+    ``"adam"`` train by minibatches as a runtime program. Prediction,
+    probabilities and named outputs (:meth:`compute`) are compiled graphs that fuse
+    as the final step of :class:`sklearn_pylearn.pipeline.Pipeline`.
+
+    Parameters
+    ----------
+    penalty : {"l2", None}, default="l2"
+        L2 penalty on the coefficients (not the intercept), or none.
+    C : float, default=1.0
+        Inverse regularisation strength.
+    fit_intercept : bool, default=True
+    class_weight : dict or "balanced", default=None
+        Weights multiplying each sample's weight by its class's.
+    solver : {"lbfgs", "sgd", "adam"}, default="lbfgs"
+    max_iter : int, default=100
+        L-BFGS iterations, or epochs for the minibatch solvers.
+    tol : float, default=1e-4
+        L-BFGS: tolerance on the projected gradient; minibatch solvers: minimum
+        improvement of the training loss over ``n_iter_no_change`` epochs.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the minibatch order (minibatch solvers).
+    learning_rate_init : float, default=0.01
+        Step size of the minibatch solvers.
+    batch_size : int or "auto", default="auto"
+        Minibatch size; "auto" is ``min(200, n_samples)``.
+    n_iter_no_change : int, default=5
+        Epochs without improvement before a minibatch solver stops.
+    verbose : int, default=0
+    warm_start : bool, default=False
+        Start from the previous solution.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+    n_iter_ : ndarray of shape (1,)
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn_pylearn.linear_model import LogisticRegression
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = LogisticRegression(max_iter=200).fit(X, y)
+    >>> clf.predict(X[:2])
+    array([0, 0])
+    >>> clf.compute(X[:2], y[:2], outputs=["prediction", "nll"]).columns.tolist()
+    ['prediction', 'nll']
+    """
+
+    _parameter_constraints = {
+        "penalty": [StrOptions({"l2"}), None],
+        "C": [Interval(Real, 0, None, closed="neither")],
+        "fit_intercept": ["boolean"],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "random_state": ["random_state"],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        penalty="l2",
+        *,
+        C=1.0,
+        fit_intercept=True,
+        class_weight=None,
+        solver="lbfgs",
+        max_iter=100,
+        tol=1e-4,
+        random_state=None,
+        learning_rate_init=0.01,
+        batch_size="auto",
+        n_iter_no_change=5,
+        verbose=0,
+        warm_start=False,
+    ):
+        self.penalty = penalty
+        self.C = C
+        self.fit_intercept = fit_intercept
+        self.class_weight = class_weight
+        self.solver = solver
+        self.max_iter = max_iter
+        self.tol = tol
+        self.random_state = random_state
+        self.learning_rate_init = learning_rate_init
+        self.batch_size = batch_size
+        self.n_iter_no_change = n_iter_no_change
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    # ------------------------------------------------------------------ fit
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model by minimising the (weighted) log-loss.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : LogisticRegression
+        """
+        X, y = validate_float_input(self, X, reset=True, y=y)
+        check_classification_targets(y)
+        encoder = LabelEncoder().fit(y)
+        if len(encoder.classes_) < 2:
+            raise ValueError(
+                "This solver needs samples of at least 2 classes in the data, but "
+                f"the data contains only one class: {encoder.classes_[0].item()!r}."
+            )
+        codes = encoder.transform(y)
+        weight = self._sample_weight(X, encoder, codes, sample_weight)
+        fit = self._fit_lbfgs if self.solver == "lbfgs" else self._fit_minibatch
+        coef, intercept, n_iter = fit(X, codes, len(encoder.classes_), weight)
+        self.classes_ = encoder.classes_
+        self.coef_, self.intercept_ = coef, intercept
+        self.n_iter_ = np.array([n_iter], dtype=np.int32)
+        return self
+
+    def _sample_weight(self, X, encoder, codes, sample_weight):
+        weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        if self.class_weight is not None:
+            per_class = compute_class_weight(
+                self.class_weight, classes=encoder.classes_, y=encoder.classes_[codes]
+            )
+            weight = weight * per_class[codes].astype(X.dtype)
+        return weight
+
+    def _n_outputs(self, n_classes):
+        return 1 if n_classes == 2 else n_classes
+
+    def _initial_parameters(self, n_features, n_outputs, dtype):
+        width = n_features + int(self.fit_intercept)
+        w0 = np.zeros((n_outputs, width), dtype=np.float64)
+        warm = self.warm_start and getattr(self, "coef_", None) is not None
+        if warm and self.coef_.shape == (n_outputs, n_features):
+            w0[:, :n_features] = self.coef_
+            if self.fit_intercept:
+                w0[:, n_features] = self.intercept_
+        return w0.ravel()
+
+    def _target(self, codes, n_classes, dtype):
+        if n_classes == 2:
+            return codes.astype(dtype)
+        return np.eye(n_classes, dtype=dtype)[codes]
+
+    def _objective(self, dtype, n_outputs):
+        inputs = GraphInputs(dtype)
+        w = inputs.placeholder("w", 1)
+        X = inputs.placeholder("X", 2)
+        target = inputs.placeholder("target", 1 if n_outputs == 1 else 2)
+        sw = inputs.placeholder("sample_weight", 1)
+        l2 = inputs.placeholder("l2", 0)
+        loss, grad = graph.objective_and_gradient(
+            w, X, target, sw, l2, n_outputs, self.fit_intercept
+        )
+        return compile_function(
+            inputs.variables, [loss, grad], name="LogisticRegression.objective"
+        )
+
+    def _fit_lbfgs(self, X, codes, n_classes, weight):
+        n_outputs = self._n_outputs(n_classes)
+        fn = self._objective(X.dtype, n_outputs)
+        target = self._target(codes, n_classes, X.dtype)
+        l2 = 0.0 if self.penalty is None else 1.0 / (self.C * weight.sum())
+
+        def loss_and_grad(w):
+            loss, grad = fn(w, X, target, weight, l2)
+            return float(loss), np.asarray(grad, dtype=np.float64)
+
+        result = optimize.minimize(
+            loss_and_grad,
+            self._initial_parameters(X.shape[1], n_outputs, X.dtype),
+            method="L-BFGS-B",
+            jac=True,
+            options={
+                "maxiter": self.max_iter,
+                "maxls": 50,
+                "gtol": self.tol,
+                "ftol": 64 * np.finfo(float).eps,
+            },
+        )
+        if result.status != 0:
+            warnings.warn(
+                f"lbfgs failed to converge after {result.nit} iteration(s) "
+                f"(status={result.status}): {result.message}. Increase the number of "
+                "iterations (max_iter) or scale the data, for instance with "
+                "sklearn_pylearn.preprocessing.StandardScaler.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        coef, intercept = self._split(result.x, X.shape[1], n_outputs)
+        return coef, intercept, result.nit
+
+    def _split(self, w, n_features, n_outputs):
+        W = np.asarray(w, dtype=np.float64).reshape(n_outputs, -1)
+        coef = np.ascontiguousarray(W[:, :n_features])
+        intercept = (
+            W[:, n_features].copy() if self.fit_intercept else np.zeros(n_outputs)
+        )
+        return coef, intercept
+
+    def _fit_minibatch(self, X, codes, n_classes, weight):
+        raise NotImplementedError("minibatch solvers arrive with the training loop")
+
+    # ------------------------------------------------------------ prediction
+
+    def _binary(self):
+        return len(self.classes_) == 2
+
+    def _decision_graph(self, X, inputs):
+        coef_t = inputs.add("coef_t", self.coef_.T)
+        intercept = (
+            inputs.add("intercept", self.intercept_) if self.fit_intercept else None
+        )
+        return graph.decision(X, coef_t, intercept, self._binary())
+
+    def _symbolic_decision_function(self, X, inputs):
+        return self._decision_graph(X, inputs)
+
+    def _symbolic_predict_proba(self, X, inputs):
+        return graph.proba(self._decision_graph(X, inputs))
+
+    def _symbolic_predict_log_proba(self, X, inputs):
+        return graph.log_proba(self._decision_graph(X, inputs))
+
+    def _symbolic_predict(self, X, inputs):
+        z = self._decision_graph(X, inputs)
+        return pt.cast(z > 0, "int64") if self._binary() else pt.argmax(z, axis=1)
+
+    def _finish_output(self, method, value):
+        if method in ("predict", "prediction"):
+            return self.classes_.take(value)
+        return value
+
+    def _affine_map(self):
+        return None
+
+    def _affine_head(self):
+        """The decision function as an affine map (for folding into pipelines)."""
+        offset = self.intercept_ if self.fit_intercept else None
+        return AffineMap(weight=self.coef_.T, offset=offset)
+
+    def decision_function(self, X):
+        """Decision values ``X @ coef_.T + intercept_`` (a vector when binary)."""
+        return self._run_symbolic(X, "decision_function")
+
+    def predict(self, X):
+        """Predicted class labels."""
+        return self._run_symbolic(X, "predict")
+
+    def predict_proba(self, X):
+        """Class probabilities, one column per class of ``classes_``."""
+        return self._run_symbolic(X, "predict_proba")
+
+    def predict_log_proba(self, X):
+        """Log of the class probabilities, computed stably."""
+        return self._run_symbolic(X, "predict_log_proba")
+
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy; labels not seen in fit are an error.
+
+        Raises
+        ------
+        ValueError
+            When ``y`` holds labels that were not seen in fit.
+        """
+        self._encode_target(y, np.float64)
+        return super().score(X, y, sample_weight=sample_weight)
+
+    # --------------------------------------------------------- named outputs
+
+    def _available_outputs(self):
+        return {
+            "prediction": False,
+            "proba": False,
+            "log_proba": False,
+            "decision": False,
+            "nll": True,
+            "class_error": True,
+        }
+
+    def _encode_target(self, y, dtype):
+        check_is_fitted(self)
+        y = np.asarray(y)
+        unseen = np.setdiff1d(y, self.classes_)
+        if unseen.size:
+            raise ValueError(
+                f"y contains labels not seen in fit: {unseen.tolist()!r}; "
+                f"{type(self).__name__} knows the classes {self.classes_.tolist()!r}."
+            )
+        return np.searchsorted(self.classes_, y).astype(np.int64)
+
+    def _build_outputs(self, X, y, inputs, names):
+        z = self._decision_graph(X, inputs)
+        log_p = graph.log_proba(z)
+        predicted = pt.argmax(log_p, axis=1)
+        exprs = {
+            "prediction": predicted,
+            "proba": pt.exp(log_p),
+            "log_proba": log_p,
+            "decision": z,
+        }
+        if y is not None:
+            exprs["nll"] = -log_p[pt.arange(y.shape[0]), y]
+            exprs["class_error"] = pt.neq(predicted, y).astype(X.dtype)
+        return {name: exprs[name] for name in names}
+
+    def _output_columns(self, name, value):
+        if name in ("proba", "log_proba") or (name == "decision" and value.ndim == 2):
+            return [f"{name}_{label}" for label in self.classes_]
+        return super()._output_columns(name, value)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = True
+        return tags

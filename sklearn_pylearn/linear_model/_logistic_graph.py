@@ -1,0 +1,63 @@
+"""Graphs of logistic regression: decision function, probabilities, objective."""
+
+import pytensor
+import pytensor.tensor as pt
+
+from ..symbolic.losses import (
+    binary_log_loss_per_sample,
+    log_loss_per_sample,
+    weighted_mean,
+)
+from ..symbolic.nn import dense, log_softmax, softmax
+
+__all__ = ["decision", "log_proba", "objective_and_gradient", "proba", "unpack"]
+
+
+def unpack(w, n_features, n_outputs, fit_intercept):
+    """Split flat parameters into ``coef`` (n_outputs, n_features) and intercept.
+
+    Binary problems have one output (a vector of coefficients), multinomial ones one
+    row per class; the intercept, when fitted, is the last entry of each row.
+    """
+    W = w.reshape((n_outputs, n_features + int(fit_intercept)))
+    if fit_intercept:
+        return W[:, :n_features], W[:, n_features]
+    return W, None
+
+
+def decision(X, coef_t, intercept, binary):
+    """Decision values ``X @ coef_t + intercept``: a vector when ``binary`` (one
+    column of coefficients), else a matrix."""
+    out = dense(X, coef_t, intercept)
+    return out[:, 0] if binary else out
+
+
+def proba(z):
+    """Class probabilities from decision values (binary: two columns)."""
+    if z.type.ndim == 1:
+        p = pt.sigmoid(z)
+        return pt.stack([1 - p, p], axis=1)
+    return softmax(z)
+
+
+def log_proba(z):
+    """Log-probabilities from decision values, computed stably."""
+    if z.type.ndim == 1:
+        return pt.stack([-pt.softplus(z), -pt.softplus(-z)], axis=1)
+    return log_softmax(z)
+
+
+def objective_and_gradient(w, X, target, sample_weight, l2, n_outputs, fit_intercept):
+    """scikit-learn's lbfgs objective and its gradient with respect to ``w``.
+
+    ``sum(sw * loss) / sum(sw) + l2 / 2 * ||coef||^2`` (the intercept is not
+    penalised), with ``l2 = 1 / (C * sum(sw))``.
+    """
+    coef, intercept = unpack(w, X.shape[1], n_outputs, fit_intercept)
+    z = dense(X, coef.T, intercept)
+    if n_outputs == 1:
+        per_sample = binary_log_loss_per_sample(z[:, 0], target)
+    else:
+        per_sample = log_loss_per_sample(z, target)
+    loss = weighted_mean(per_sample, sample_weight) + l2 / 2 * pt.sum(pt.sqr(coef))
+    return loss, pytensor.grad(loss, w)

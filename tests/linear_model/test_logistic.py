@@ -1,0 +1,223 @@
+"""LogisticRegression: parity with scikit-learn's lbfgs, outputs, errors, caching."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn import linear_model as sklm
+from sklearn.datasets import load_breast_cancer, load_digits, load_iris
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.preprocessing import StandardScaler as SkScaler
+
+from sklearn_pylearn import compile_stats
+from sklearn_pylearn.decomposition import PCA
+from sklearn_pylearn.linear_model import LogisticRegression
+from sklearn_pylearn.pipeline import make_pipeline
+from sklearn_pylearn.preprocessing import StandardScaler
+
+
+def _scaled(loader):
+    X, y = loader(return_X_y=True)
+    return SkScaler().fit_transform(X), y
+
+
+IRIS = _scaled(load_iris)
+CANCER = _scaled(load_breast_cancer)
+DIGITS = _scaled(load_digits)
+
+
+def _assert_same_fit(ours, ref, rtol=1e-4):
+    scale = np.abs(ref.coef_).max()
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=rtol, atol=rtol * scale)
+    np.testing.assert_allclose(
+        ours.intercept_, ref.intercept_, rtol=rtol, atol=rtol * scale
+    )
+
+
+@pytest.mark.parametrize(
+    "data", [IRIS, CANCER, DIGITS], ids=["iris", "cancer", "digits"]
+)
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"C": 0.05}, {"fit_intercept": False}, {"class_weight": "balanced"}],
+    ids=["default", "C", "no_intercept", "balanced"],
+)
+def test_lbfgs_matches_sklearn(data, params):
+    X, y = data
+    ours = LogisticRegression(max_iter=300, **params).fit(X, y)
+    ref = sklm.LogisticRegression(max_iter=300, **params).fit(X, y)
+    _assert_same_fit(ours, ref)
+    assert ours.coef_.shape == ref.coef_.shape
+    np.testing.assert_array_equal(ours.classes_, ref.classes_)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-6)
+    np.testing.assert_allclose(
+        ours.decision_function(X), ref.decision_function(X), rtol=1e-4, atol=1e-5
+    )
+    np.testing.assert_array_equal(ours.predict(X), ref.predict(X))
+
+
+def test_no_penalty_matches_sklearn():
+    X, y = DIGITS
+    ours = LogisticRegression(penalty=None, max_iter=500).fit(X, y)
+    ref = sklm.LogisticRegression(C=np.inf, max_iter=500).fit(X, y)
+    _assert_same_fit(ours, ref)
+
+
+def test_sample_weight_matches_sklearn():
+    X, y = IRIS
+    w = np.random.RandomState(0).uniform(0.1, 3.0, size=len(y))
+    ours = LogisticRegression(C=0.5).fit(X, y, sample_weight=w)
+    ref = sklm.LogisticRegression(C=0.5).fit(X, y, sample_weight=w)
+    _assert_same_fit(ours, ref)
+
+
+def test_float32_input():
+    X, y = CANCER
+    ours = LogisticRegression().fit(X.astype(np.float32), y)
+    ref = sklm.LogisticRegression().fit(X, y)
+    _assert_same_fit(ours, ref, rtol=2e-3)
+    assert ours.predict_proba(X.astype(np.float32)).dtype == np.float32
+
+
+def test_digits_accuracy_within_half_a_point_of_sklearn():
+    X, y = load_digits(return_X_y=True)
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.3, random_state=0)
+    scaler = SkScaler().fit(X_tr)
+    X_tr, X_te = scaler.transform(X_tr), scaler.transform(X_te)
+    ours = LogisticRegression(max_iter=500).fit(X_tr, y_tr).score(X_te, y_te)
+    ref = sklm.LogisticRegression(max_iter=500).fit(X_tr, y_tr).score(X_te, y_te)
+    assert abs(ours - ref) <= 0.005
+
+
+def test_log_proba_is_stable_and_consistent():
+    X, y = IRIS
+    clf = LogisticRegression(penalty=None, max_iter=50).fit(X * 50, y)
+    log_p = clf.predict_log_proba(X * 50)
+    assert np.isfinite(log_p).all()
+    np.testing.assert_allclose(np.exp(log_p), clf.predict_proba(X * 50), atol=1e-12)
+
+
+def test_string_labels_and_binary_shapes():
+    X, y = CANCER
+    labels = np.array(["benign", "malignant"])[y]
+    clf = LogisticRegression().fit(X, labels)
+    assert clf.coef_.shape == (1, X.shape[1]) and clf.intercept_.shape == (1,)
+    assert set(clf.predict(X)) <= {"benign", "malignant"}
+    assert clf.decision_function(X).shape == (len(X),)
+    assert clf.predict_proba(X).shape == (len(X), 2)
+
+
+def test_compute_returns_named_outputs_from_one_function():
+    X, y = IRIS
+    clf = LogisticRegression().fit(X, y)
+    before = compile_stats()["compiles"]
+    frame = clf.compute(
+        X, y, outputs=("prediction", "proba", "nll", "class_error", "decision")
+    )
+    assert compile_stats()["compiles"] - before <= 1
+    assert list(frame.columns[:4]) == ["prediction", "proba_0", "proba_1", "proba_2"]
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(frame[["proba_0", "proba_1", "proba_2"]], proba)
+    np.testing.assert_allclose(frame["nll"], -np.log(proba[np.arange(len(y)), y]))
+    np.testing.assert_array_equal(frame["prediction"], clf.predict(X))
+    np.testing.assert_array_equal(frame["class_error"], clf.predict(X) != y)
+
+
+def test_compute_keeps_a_dataframe_index():
+    X, y = IRIS
+    df = pd.DataFrame(X, columns=list("abcd"), index=np.arange(len(X)) + 1000)
+    clf = LogisticRegression().fit(df, y)
+    frame = clf.compute(df, outputs="prediction")
+    assert frame.index[0] == 1000
+
+
+def test_compute_errors_name_the_problem():
+    X, y = IRIS
+    clf = LogisticRegression().fit(X, y)
+    with pytest.raises(ValueError, match=r"unknown output\(s\) \['probs'\]; available"):
+        clf.compute(X, outputs=["probs"])
+    with pytest.raises(
+        ValueError, match=r"\['nll'\] compare with the truth and need y"
+    ):
+        clf.compute(X, outputs=["prediction", "nll"])
+    with pytest.raises(ValueError, match=r"labels not seen in fit: \[7\]"):
+        clf.compute(X, np.full(len(X), 7), outputs=["nll"])
+
+
+def test_score_rejects_labels_unseen_at_fit():
+    X, y = IRIS
+    clf = LogisticRegression().fit(X, y)
+    with pytest.raises(ValueError, match="labels not seen in fit"):
+        clf.score(X, np.where(y == 2, 9, y))
+
+
+def test_single_class_is_an_error():
+    X, _ = IRIS
+    with pytest.raises(ValueError, match="at least 2 classes.*only one class: 1"):
+        LogisticRegression().fit(X, np.ones(len(X), dtype=int))
+
+
+def test_nan_in_y_is_an_error():
+    X, y = IRIS
+    y = y.astype(float)
+    y[3] = np.nan
+    with pytest.raises(ValueError, match="Input y contains NaN"):
+        LogisticRegression().fit(X, y)
+
+
+def test_non_convergence_warns_and_names_max_iter():
+    X, y = DIGITS
+    with pytest.warns(ConvergenceWarning, match=r"max_iter"):
+        LogisticRegression(max_iter=2).fit(X, y)
+
+
+def test_same_data_gives_bit_identical_coefficients():
+    X, y = IRIS
+    a = LogisticRegression().fit(X, y)
+    b = LogisticRegression().fit(X, y)
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+
+
+def test_warm_start_continues_from_the_previous_solution():
+    X, y = DIGITS
+    clf = LogisticRegression(max_iter=500, warm_start=True).fit(X, y)
+    cold_iterations = clf.n_iter_[0]
+    coef = clf.coef_.copy()
+    clf.fit(X, y)  # starts at the optimum: converges at once
+    assert clf.n_iter_[0] <= 2 < cold_iterations
+    np.testing.assert_allclose(clf.coef_, coef, rtol=1e-4, atol=1e-6)
+    clf.set_params(warm_start=False).fit(X, y)
+    assert clf.n_iter_[0] == cold_iterations
+
+
+def test_grid_search_compiles_the_objective_once():
+    X, y = IRIS
+    LogisticRegression().fit(X, y)  # the objective of this structure is cached
+    before = compile_stats()["compiles"]
+    grid = GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0, 10.0]}, cv=3).fit(X, y)
+    assert compile_stats()["compiles"] - before <= 1  # only the scoring graph
+    assert grid.best_params_["C"] in (0.1, 1.0, 10.0)
+
+
+def test_final_step_of_a_fused_pipeline():
+    X, y = DIGITS
+    pipe = make_pipeline(StandardScaler(), PCA(20), LogisticRegression()).fit(X, y)
+    plan = pipe.fusion_plan("predict_proba")
+    assert "logisticregression" in str(plan.segments[-1].steps)
+    step_by_step = pipe[-1].predict_proba(pipe[:-1].transform(X))
+    np.testing.assert_allclose(pipe.predict_proba(X), step_by_step, rtol=1e-9)
+    np.testing.assert_array_equal(
+        pipe.predict(X), pipe[-1].predict(pipe[:-1].transform(X))
+    )
+
+
+def test_pickle_holds_no_compiled_function():
+    X, y = IRIS
+    clf = LogisticRegression().fit(X, y)
+    clf.predict(X)
+    blob = pickle.dumps(clf)
+    assert b"pytensor" not in blob
+    np.testing.assert_array_equal(pickle.loads(blob).predict(X), clf.predict(X))
