@@ -33,7 +33,7 @@ EXTRAS = {
     ],
     "docs": ["sphinx>=7", "numpydoc>=1.6"],
     "dask": ["dask[distributed]>=2024.1", "dask-ml>=2024.1"],
-    "bench": [],
+    "bench": ["torch==2.13.0"],
 }
 
 setup(

@@ -5,7 +5,9 @@ Consecutive calls that can be expressed as graphs (``base.is_symbolic``) form a
 *segment*: their graphs are composed into one graph, compiled once through the
 structural cache and run as one function. Inside a segment, a run of two or more
 affine steps (``_affine_map()`` is not None) is folded into one map, computed once
-from the fitted arrays: a single ``X @ W + b`` when the run holds a dense step (PCA),
+from the fitted arrays (and, when the segment ends in a predictor that offers
+``_affine_head()``, into the predictor's first dense layer as well): a single
+``X @ W + b`` when the run holds a dense step (PCA),
 one elementwise ``X[:, index] * w + b`` otherwise. Folded arrays enter the graph as
 inputs, so every fitted pipeline of one structure shares one compiled function. A
 segment whose graph keeps rows apart (``is_rowwise``) runs on blocks of rows written
@@ -17,7 +19,7 @@ This module recognises symbolic steps only through ``sklearn_pylearn.base``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import reduce
 from typing import Any, NamedTuple
 
@@ -273,6 +275,10 @@ class _Block:
 
     calls: tuple[StepCall, ...]
     affine: AffineMap | None = None
+    # True when the last call is a predictor whose first dense layer
+    # (``_affine_head()``) was folded into ``affine``: the block's output is then
+    # ``estimator._symbolic_from_head(X @ W + b, inputs, method)``.
+    head: bool = False
 
 
 def fold_blocks(calls, fold_affine: bool) -> list[_Block]:
@@ -289,7 +295,11 @@ def fold_blocks(calls, fold_affine: bool) -> list[_Block]:
 
     for call in calls:
         amap = _affine_map(call) if fold_affine else None
-        if amap is None:
+        head = _head_map(call) if fold_affine and run else None
+        if head is not None:
+            blocks.append(replace(_fold([*run, (call, head)]), head=True))
+            run.clear()
+        elif amap is None:
             flush()
             blocks.append(_Block((call,)))
         else:
@@ -298,17 +308,40 @@ def fold_blocks(calls, fold_affine: bool) -> list[_Block]:
     return blocks
 
 
+def _as_float_map(amap: AffineMap) -> AffineMap:
+    return AffineMap(
+        index=None if amap.index is None else np.asarray(amap.index, np.int64),
+        weight=None if amap.weight is None else np.asarray(amap.weight, np.float64),
+        offset=None if amap.offset is None else np.asarray(amap.offset, np.float64),
+    )
+
+
+def _head_map(call: StepCall) -> AffineMap | None:
+    """The predictor's first dense layer, when a run of affine steps can fold in.
+
+    A final predictor offers ``_affine_head()`` (an AffineMap of its first dense
+    layer, or None) and ``_symbolic_from_head(Z, inputs, method)`` (the method's
+    graph given that layer's output ``Z``).
+    """
+    if call.method == "transform":
+        return None
+    est = call.estimator
+    get = getattr(est, "_affine_head", None)
+    if get is None or not hasattr(est, "_symbolic_from_head"):
+        return None
+    amap = get()
+    if amap is None or not amap.is_dense:
+        return None
+    return _as_float_map(amap)
+
+
 def _affine_map(call: StepCall) -> AffineMap | None:
     if call.method != "transform":
         return None
     amap = call.estimator._affine_map()
     if amap is None:
         return None
-    return AffineMap(
-        index=None if amap.index is None else np.asarray(amap.index, np.int64),
-        weight=None if amap.weight is None else np.asarray(amap.weight, np.float64),
-        offset=None if amap.offset is None else np.asarray(amap.offset, np.float64),
-    )
+    return _as_float_map(amap)
 
 
 def _fold(run) -> _Block:
@@ -345,6 +378,8 @@ def folded_groups(blocks) -> tuple[FoldedGroup, ...]:
             kind = "elementwise"
             n_out = n_in if amap.index is None else len(amap.index)
         names = tuple(call.name for call in block.calls)
+        if block.head:
+            names = names[:-1] + (f"{names[-1]} (first layer)",)
         groups.append(FoldedGroup(names, kind, n_in, n_out))
     return tuple(groups)
 
@@ -416,7 +451,11 @@ def build_segment(calls, dtype, fold_affine: bool) -> SegmentFunction:
     X = inputs.placeholder("X", 2)
     out = X
     for block in blocks:
-        if block.affine is not None:
+        if block.head:
+            call = block.calls[-1]
+            out = block.affine.symbolic(out, inputs)
+            out = call.estimator._symbolic_from_head(out, inputs, call.method)
+        elif block.affine is not None:
             out = block.affine.symbolic(out, inputs)
         else:
             call = block.calls[0]

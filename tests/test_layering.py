@@ -24,6 +24,7 @@ LAYERS = {
     "feature_selection": 5,
     "linear_model": 5,
     "neural_network": 5,
+    "training": 4,
     "pipeline": 6,
     "_fusion": 6,
     "__main__": 7,

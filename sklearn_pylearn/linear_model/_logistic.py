@@ -12,12 +12,24 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import compute_class_weight
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    check_random_state,
+)
 
 from ..base import NamedOutputsMixin, SymbolicTransformerMixin
 from ..symbolic.affine import AffineMap
 from ..symbolic.compile import compile_function
 from ..symbolic.inputs import GraphInputs
+from ..training import (
+    ConvergenceMonitor,
+    MinibatchSource,
+    MinibatchTrainer,
+    compile_step,
+    epoch_program,
+    run_training,
+)
 from ..utils.validation import validate_float_input
 from . import _logistic_graph as graph
 
@@ -252,7 +264,67 @@ class LogisticRegression(
         return coef, intercept
 
     def _fit_minibatch(self, X, codes, n_classes, weight):
-        raise NotImplementedError("minibatch solvers arrive with the training loop")
+        n_outputs = self._n_outputs(n_classes)
+        w0 = self._initial_parameters(X.shape[1], n_outputs, X.dtype)
+        coef, intercept = self._split(w0, X.shape[1], n_outputs)
+        params = [np.ascontiguousarray(coef.T, dtype=X.dtype)]
+        if self.fit_intercept:
+            params.append(intercept.astype(X.dtype))
+        trainer = self._trainer(params, n_outputs, X.dtype, weight.sum())
+        source = MinibatchSource(
+            len(X),
+            min(200, len(X)) if self.batch_size == "auto" else self.batch_size,
+            random_state=check_random_state(self.random_state),
+        ).bind(X, self._target(codes, n_classes, X.dtype), weight)
+        monitor = ConvergenceMonitor(
+            tol=self.tol, n_iter_no_change=self.n_iter_no_change
+        )
+        vm = run_training(
+            epoch_program(self.max_iter, source.n_batches),
+            trainer,
+            source,
+            hooks=[monitor],
+            verbose=bool(self.verbose),
+            desc=type(self).__name__,
+        )
+        if vm.stop_reason is None and trainer.n_iter_ == self.max_iter:
+            warnings.warn(
+                f"{self.solver} reached max_iter={self.max_iter} epochs without the "
+                f"training loss improving by tol={self.tol} for "
+                f"{self.n_iter_no_change} epochs: increase max_iter or tol.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        coef = np.ascontiguousarray(trainer.params[0].T, dtype=np.float64)
+        intercept = (
+            np.asarray(trainer.params[1], dtype=np.float64)
+            if self.fit_intercept
+            else np.zeros(n_outputs)
+        )
+        return coef, intercept, trainer.n_iter_
+
+    def _trainer(self, params, n_outputs, dtype, weight_sum):
+        step = compile_step(
+            params,
+            graph.minibatch_objective(n_outputs == 1, self.fit_intercept),
+            solver=self.solver,
+            y_ndim=1 if n_outputs == 1 else 2,
+            hyper_names=("l2",),
+            name=f"{type(self).__name__}.train_step",
+            key=("logistic", n_outputs == 1, self.fit_intercept, len(params)),
+        )
+        if self.solver == "sgd":
+            solver_params = {"momentum": 0.0}
+        else:
+            solver_params = {"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-8}
+        l2 = 0.0 if self.penalty is None else 1.0 / (self.C * weight_sum)
+        return MinibatchTrainer(
+            step,
+            params,
+            learning_rate_init=self.learning_rate_init,
+            hyper={"l2": l2},
+            solver_params=solver_params,
+        )
 
     # ------------------------------------------------------------ prediction
 
@@ -266,18 +338,31 @@ class LogisticRegression(
         )
         return graph.decision(X, coef_t, intercept, self._binary())
 
+    def _from_decision(self, z, method):
+        if method == "decision_function":
+            return z
+        if method == "predict_proba":
+            return graph.proba(z)
+        if method == "predict_log_proba":
+            return graph.log_proba(z)
+        return pt.cast(z > 0, "int64") if self._binary() else pt.argmax(z, axis=1)
+
     def _symbolic_decision_function(self, X, inputs):
         return self._decision_graph(X, inputs)
 
     def _symbolic_predict_proba(self, X, inputs):
-        return graph.proba(self._decision_graph(X, inputs))
+        return self._from_decision(self._decision_graph(X, inputs), "predict_proba")
 
     def _symbolic_predict_log_proba(self, X, inputs):
-        return graph.log_proba(self._decision_graph(X, inputs))
+        return self._from_decision(self._decision_graph(X, inputs), "predict_log_proba")
 
     def _symbolic_predict(self, X, inputs):
-        z = self._decision_graph(X, inputs)
-        return pt.cast(z > 0, "int64") if self._binary() else pt.argmax(z, axis=1)
+        return self._from_decision(self._decision_graph(X, inputs), "predict")
+
+    def _symbolic_from_head(self, Z, inputs, method):
+        """``method``'s graph given ``Z = X @ coef_.T + intercept_`` (folded)."""
+        z = Z[:, 0] if self._binary() else Z
+        return self._from_decision(z, method)
 
     def _finish_output(self, method, value):
         if method in ("predict", "prediction"):
@@ -289,6 +374,7 @@ class LogisticRegression(
 
     def _affine_head(self):
         """The decision function as an affine map (for folding into pipelines)."""
+        check_is_fitted(self)
         offset = self.intercept_ if self.fit_intercept else None
         return AffineMap(weight=self.coef_.T, offset=offset)
 

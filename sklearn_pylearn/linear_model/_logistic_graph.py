@@ -10,7 +10,14 @@ from ..symbolic.losses import (
 )
 from ..symbolic.nn import dense, log_softmax, softmax
 
-__all__ = ["decision", "log_proba", "objective_and_gradient", "proba", "unpack"]
+__all__ = [
+    "decision",
+    "log_proba",
+    "minibatch_objective",
+    "objective_and_gradient",
+    "proba",
+    "unpack",
+]
 
 
 def unpack(w, n_features, n_outputs, fit_intercept):
@@ -55,9 +62,32 @@ def objective_and_gradient(w, X, target, sample_weight, l2, n_outputs, fit_inter
     """
     coef, intercept = unpack(w, X.shape[1], n_outputs, fit_intercept)
     z = dense(X, coef.T, intercept)
-    if n_outputs == 1:
+    loss = _penalised_loss(z, target, sample_weight, coef, l2, n_outputs == 1)
+    return loss, pytensor.grad(loss, w)
+
+
+def _penalised_loss(z, target, sample_weight, coef, l2, binary):
+    if binary:
         per_sample = binary_log_loss_per_sample(z[:, 0], target)
     else:
         per_sample = log_loss_per_sample(z, target)
-    loss = weighted_mean(per_sample, sample_weight) + l2 / 2 * pt.sum(pt.sqr(coef))
-    return loss, pytensor.grad(loss, w)
+    return weighted_mean(per_sample, sample_weight) + l2 / 2 * pt.sum(pt.sqr(coef))
+
+
+def minibatch_objective(binary, fit_intercept):
+    """The training step's objective for ``training.compile_step``.
+
+    Parameters are ``[coef_t]`` or ``[coef_t, intercept]`` with ``coef_t`` of shape
+    (n_features, n_outputs); the objective is the minibatch's weighted mean
+    log-loss plus ``l2 / 2 * ||coef||^2``, whose expectation over minibatches is the
+    lbfgs objective.
+    """
+
+    def objective(params, X, Y, sample_weight, hyper):
+        coef_t = params[0]
+        intercept = params[1] if fit_intercept else None
+        z = dense(X, coef_t, intercept)
+        loss = _penalised_loss(z, Y, sample_weight, coef_t, hyper["l2"], binary)
+        return loss, loss
+
+    return objective

@@ -31,6 +31,7 @@ __all__ = [
     "structural_key",
     "compile_stats",
     "clear_compile_cache",
+    "is_cached",
 ]
 
 _lock = threading.RLock()
@@ -237,6 +238,24 @@ def compile_function(
         )
         _cache[key] = compiled
         return compiled
+
+
+def is_cached(fn: CompiledFunction) -> bool:
+    """True while ``fn`` is the function the cache holds under its key.
+
+    A caller that memoises a compiled function (with the graph it was built from)
+    checks this to see that :func:`clear_compile_cache` has not dropped it.
+
+    Examples
+    --------
+    >>> import pytensor.tensor as pt
+    >>> x = pt.vector("x")
+    >>> fn = compile_function([x], x + 1)
+    >>> is_cached(fn)
+    True
+    """
+    with _lock:
+        return _cache.get(fn.key) is fn
 
 
 def compile_stats() -> dict:

@@ -221,3 +221,73 @@ def test_pickle_holds_no_compiled_function():
     blob = pickle.dumps(clf)
     assert b"pytensor" not in blob
     np.testing.assert_array_equal(pickle.loads(blob).predict(X), clf.predict(X))
+
+
+def _objective(clf, X, y, C=1.0):
+    """scikit-learn's lbfgs objective at the fitted coefficients."""
+    log_p = clf.predict_log_proba(X)
+    codes = np.searchsorted(clf.classes_, y)
+    nll = -log_p[np.arange(len(y)), codes].mean()
+    return nll + np.sum(clf.coef_**2) / (2 * C * len(y))
+
+
+# Constant-step SGD on this ill-conditioned problem (weak penalty) approaches the
+# optimum slowly: 400 epochs reach 1.12x the optimal objective, Adam 1.003x.
+@pytest.mark.parametrize(
+    "solver, lr, bound", [("sgd", 0.05, 1.2), ("adam", 0.01, 1.02)]
+)
+def test_minibatch_solvers_reach_the_lbfgs_optimum(solver, lr, bound):
+    X, y = CANCER
+    exact = LogisticRegression().fit(X, y)
+    clf = LogisticRegression(
+        solver=solver,
+        learning_rate_init=lr,
+        max_iter=400,
+        tol=1e-6,
+        n_iter_no_change=20,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    assert _objective(clf, X, y) <= bound * _objective(exact, X, y)
+    assert abs(clf.score(X, y) - exact.score(X, y)) <= 0.015
+
+
+def test_minibatch_solver_is_deterministic_and_multinomial():
+    X, y = IRIS
+    kwargs = dict(solver="adam", max_iter=30, random_state=3, learning_rate_init=0.05)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        a = LogisticRegression(**kwargs).fit(X, y)
+        b = LogisticRegression(**kwargs).fit(X, y)
+    assert a.coef_.shape == (3, 4)
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+    assert a.score(X, y) > 0.9
+
+
+def test_diverging_training_names_the_learning_rate():
+    X, y = CANCER
+    clf = LogisticRegression(solver="sgd", learning_rate_init=1e30, penalty=None)
+    with pytest.raises(ValueError, match="diverged.*smaller learning_rate_init"):
+        clf.fit((X * 1e6).astype(np.float32), y)
+    assert not hasattr(clf, "coef_")  # a failed fit leaves it unfitted
+
+
+def test_affine_preprocessing_folds_into_the_decision_function():
+    X, y = DIGITS
+    pipe = make_pipeline(StandardScaler(), PCA(20), LogisticRegression()).fit(X, y)
+    plan = str(pipe.fusion_plan("predict_proba"))
+    assert "first layer" in plan
+    graph_text = pipe.fusion_plan("predict_proba").segments[-1].graph_str()
+    assert graph_text.count("Dot") + graph_text.count("Gemm") == 1
+    unfolded = clone_unfolded(pipe)
+    np.testing.assert_allclose(
+        pipe.predict_proba(X), unfolded.predict_proba(X), rtol=1e-10, atol=1e-12
+    )
+
+
+def clone_unfolded(pipe):
+    from sklearn_pylearn.pipeline import fuse
+
+    return fuse(pipe, fold_affine=False)

@@ -1,0 +1,270 @@
+"""MLPClassifier training against scikit-learn and PyTorch (CPU, 2 threads).
+
+``python benchmarks/bench_mlp.py [--repeat 3] [--no-write]``
+
+Data: ``make_classification(60000, 100 features, 40 informative, 10 classes)``; one
+hidden layer of 256 relu units, batch 256, SGD with learning rate 0.05 and no
+momentum, 5 epochs, no L2 penalty (alpha=0, so that the three contenders run the
+same optimiser), float64 and float32. Each contender is timed in its own block
+(median of ``--repeat`` runs after one warm-up run; our compile happens in the
+warm-up and is reported separately). Then a GridSearchCV over learning_rate_init
+(3 values) x alpha (2 values), cv=3, against the same grid with scikit-learn's
+MLPClassifier, with n_jobs=1 and n_jobs=2 (loky), reporting our compile count
+and the share of time spent compiling. Writes the ``bench_mlp`` section of
+``benchmarks/README.md`` unless ``--no-write``.
+"""
+
+import argparse
+import os
+import platform
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import markdown_table, median_time, replace_section  # noqa: E402
+
+N_SAMPLES, N_FEATURES, N_INFORMATIVE, N_CLASSES = 60000, 100, 40, 10
+HIDDEN, BATCH, LR, EPOCHS = 256, 256, 0.05, 5
+SETTINGS = dict(
+    hidden_layer_sizes=(HIDDEN,),
+    batch_size=BATCH,
+    solver="sgd",
+    learning_rate_init=LR,
+    momentum=0.0,
+    alpha=0.0,
+    max_iter=EPOCHS,
+    tol=0.0,
+    random_state=0,
+)
+
+
+def _data():
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(
+        N_SAMPLES,
+        N_FEATURES,
+        n_informative=N_INFORMATIVE,
+        n_classes=N_CLASSES,
+        random_state=0,
+    )
+    return X, y
+
+
+def time_ours(X, y, dtype, repeat):
+    from sklearn_pylearn import compile_stats
+    from sklearn_pylearn.neural_network import MLPClassifier
+
+    c0 = compile_stats()
+    start = time.perf_counter()
+    MLPClassifier(**SETTINGS, dtype=dtype).fit(X, y)
+    cold = time.perf_counter() - start
+    c1 = compile_stats()
+    box = {}
+
+    def run():
+        box["model"] = MLPClassifier(**SETTINGS, dtype=dtype).fit(X, y)
+
+    t = median_time(run, repeat=repeat, warmup=0)
+    acc = box["model"].score(X, y)
+    return t, acc, cold, c1["compile_seconds"] - c0["compile_seconds"]
+
+
+def time_sklearn(X, y, dtype, repeat):
+    from sklearn.neural_network import MLPClassifier
+
+    Xd = X.astype(dtype)
+    box = {}
+
+    def run():
+        box["model"] = MLPClassifier(**SETTINGS).fit(Xd, y)
+
+    t = median_time(run, repeat=repeat, warmup=0)
+    return t, box["model"].score(Xd, y)
+
+
+def time_torch(X, y, dtype, repeat):
+    import torch
+
+    torch.set_num_threads(2)
+    tdtype = torch.float64 if dtype == "float64" else torch.float32
+    Xt = torch.as_tensor(X, dtype=tdtype)
+    yt = torch.as_tensor(y, dtype=torch.long)
+    box = {}
+
+    def run():
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(
+            torch.nn.Linear(N_FEATURES, HIDDEN),
+            torch.nn.ReLU(),
+            torch.nn.Linear(HIDDEN, N_CLASSES),
+        ).to(tdtype)
+        opt = torch.optim.SGD(model.parameters(), lr=LR, momentum=0.0)
+        loss_fn = torch.nn.CrossEntropyLoss()
+        for _ in range(EPOCHS):
+            perm = torch.randperm(len(Xt))
+            for i in range(0, len(Xt), BATCH):
+                idx = perm[i : i + BATCH]
+                opt.zero_grad(set_to_none=True)
+                loss = loss_fn(model(Xt[idx]), yt[idx])
+                loss.backward()
+                opt.step()
+        box["model"] = model
+
+    t = median_time(run, repeat=repeat, warmup=1)
+    with torch.no_grad():
+        acc = (box["model"](Xt).argmax(1) == yt).double().mean().item()
+    return t, acc
+
+
+def bench_training(X, y, repeat):
+    rows, details = [], {}
+    for dtype in ("float64", "float32"):
+        ours, acc, cold, comp = time_ours(X, y, dtype, repeat)
+        sk, sk_acc = time_sklearn(X, y, dtype, repeat)
+        try:
+            th, th_acc = time_torch(X, y, dtype, repeat)
+        except ImportError:
+            th, th_acc = float("nan"), float("nan")
+        details[dtype] = (cold, comp)
+        goal_sk = sk / ours >= 1.7 if dtype == "float64" else None
+        goal_th = th / ours >= 1.0
+        rows.append(
+            [
+                dtype,
+                f"{ours:.2f}",
+                f"{sk:.2f}",
+                f"{th:.2f}",
+                f"{sk / ours:.2f}"
+                + ("" if goal_sk is None else (" ✓" if goal_sk else " ✗")),
+                f"{th / ours:.2f}" + (" ✓" if goal_th else " ✗"),
+                f"{acc:.4f} / {sk_acc:.4f} / {th_acc:.4f}",
+                f"{cold:.2f} ({comp:.2f})",
+            ]
+        )
+        print(rows[-1], flush=True)
+    header = [
+        "dtype",
+        "ours (s)",
+        "sklearn (s)",
+        "torch (s)",
+        "sklearn / ours (goal >= 1.7, float64)",
+        "torch / ours (goal >= 1)",
+        "train accuracy ours / sklearn / torch",
+        "our first fit (compile s)",
+    ]
+    return markdown_table(header, rows)
+
+
+def bench_grid(repeat):
+    from sklearn.datasets import make_classification
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.neural_network import MLPClassifier as SkMLP
+
+    from sklearn_pylearn import clear_compile_cache, compile_stats
+    from sklearn_pylearn.neural_network import MLPClassifier
+
+    X, y = make_classification(
+        6000, 100, n_informative=40, n_classes=10, random_state=0
+    )
+    grid = {"learning_rate_init": [0.01, 0.05, 0.1], "alpha": [1e-4, 1e-2]}
+    kw = dict(
+        hidden_layer_sizes=(64,), solver="sgd", max_iter=5, tol=0.0, random_state=0
+    )
+    rows = []
+    for n_jobs in (1, 2):
+        clear_compile_cache()
+        start = time.perf_counter()
+        GridSearchCV(MLPClassifier(**kw), grid, cv=3, n_jobs=n_jobs).fit(X, y)
+        first = time.perf_counter() - start
+        stats = compile_stats()
+        if n_jobs == 1:
+            compiles = stats["compiles"]
+            share = stats["compile_seconds"] / first
+            how = f"{compiles} in this process, {share:.0%} of the first search"
+        else:
+            from joblib import Parallel, delayed
+
+            seen = Parallel(n_jobs=2)(delayed(compile_stats)() for _ in range(8))
+            per = sorted({s["compiles"] for s in seen})
+            how = f"per worker: {per}"
+        ours = median_time(
+            lambda n_jobs=n_jobs: GridSearchCV(
+                MLPClassifier(**kw), grid, cv=3, n_jobs=n_jobs
+            ).fit(X, y),
+            repeat=repeat,
+            warmup=0,
+        )
+        sk = median_time(
+            lambda n_jobs=n_jobs: GridSearchCV(
+                SkMLP(**kw), grid, cv=3, n_jobs=n_jobs
+            ).fit(X, y),
+            repeat=repeat,
+            warmup=0,
+        )
+        rows.append(
+            [
+                str(n_jobs),
+                f"{first:.2f}",
+                f"{ours:.2f}",
+                f"{sk:.2f}",
+                f"{sk / ours:.2f}",
+                how,
+            ]
+        )
+        print(rows[-1], flush=True)
+    header = [
+        "n_jobs",
+        "ours, cold cache (s)",
+        "ours, warm (s)",
+        "sklearn (s)",
+        "sklearn / ours (warm)",
+        "compiles",
+    ]
+    return markdown_table(header, rows)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args(argv)
+    warnings.simplefilter("ignore")
+    import pytensor
+    import sklearn
+
+    import sklearn_pylearn
+
+    X, y = _data()
+    training = bench_training(X, y, args.repeat)
+    grid = bench_grid(args.repeat)
+    try:
+        import torch
+
+        torch_version = torch.__version__
+    except ImportError:
+        torch_version = "not installed"
+    load = os.getloadavg()[0]
+    body = (
+        f"`python benchmarks/bench_mlp.py` (60000 x 100, 10 classes, 256 relu "
+        f"units, batch 256, SGD lr 0.05 without momentum, alpha=0, 5 epochs; "
+        f"medians of {args.repeat} runs; {platform.machine()}, {os.cpu_count()} "
+        f"cores, load average {load:.1f}; sklearn_pylearn "
+        f"{sklearn_pylearn.__version__}, scikit-learn {sklearn.__version__}, "
+        f"PyTensor {pytensor.__version__}, PyTorch {torch_version} (2 threads), "
+        f"NumPy {np.__version__}.)\n\nTraining:\n\n{training}\n\n"
+        "GridSearchCV(MLPClassifier(64 relu units, sgd, 5 epochs), "
+        "learning_rate_init x alpha = 3 x 2, cv=3) on 6000 x 100:\n\n"
+        f"{grid}\n"
+    )
+    print(body)
+    if not args.no_write:
+        replace_section(Path(__file__).parent / "README.md", "bench_mlp", body)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""The multi-layer perceptron as expressions: forward pass, objective, outputs."""
+
+import pytensor.tensor as pt
+
+from ..symbolic.losses import (
+    binary_log_loss_per_sample,
+    l2_penalty,
+    log_loss_per_sample,
+    squared_error_per_sample,
+)
+from ..symbolic.nn import activation as apply_activation
+from ..symbolic.nn import dense, log_softmax, softmax
+
+__all__ = ["forward", "make_objective", "output_activation", "per_sample_loss"]
+
+
+def forward(X, weights, biases, activation, start=0):
+    """Hidden activations (from layer ``start``) and the output logits."""
+    hidden = []
+    out = X
+    last = len(weights) - 1
+    for i, (W, b) in enumerate(zip(weights, biases)):
+        if i < start:
+            continue
+        out = dense(out, W, b)
+        if i < last:
+            out = apply_activation(activation, out)
+            hidden.append(out)
+    return hidden, out
+
+
+def output_activation(name, logits):
+    """The output layer's activation applied to logits."""
+    if name == "softmax":
+        return softmax(logits)
+    if name == "logistic":
+        return pt.sigmoid(logits)
+    return logits
+
+
+def per_sample_loss(out_activation, logits, Y):
+    """scikit-learn's MLP loss per sample, computed stably from the logits."""
+    if out_activation == "softmax":
+        return log_loss_per_sample(logits, Y)
+    if out_activation == "logistic":
+        return binary_log_loss_per_sample(logits, Y)
+    return squared_error_per_sample(logits, Y)
+
+
+def make_objective(activation, out_activation):
+    """``objective(params, X, Y, sw, hyper) -> (objective, reported loss)``.
+
+    scikit-learn's: the weighted mean loss plus ``alpha / 2 * sum ||W||^2``
+    divided by the minibatch's weight sum (intercepts are not penalised). The
+    reported squared error is averaged over outputs, as scikit-learn reports it.
+    """
+
+    def objective(params, X, Y, sw, hyper):
+        n = len(params) // 2
+        weights, biases = params[:n], params[n:]
+        _, logits = forward(X, weights, biases, activation)
+        per = per_sample_loss(out_activation, logits, Y)
+        total = pt.sum(sw)
+        data = pt.sum(sw * per) / total
+        penalty = 0.5 * hyper["alpha"] * l2_penalty(weights) / total
+        reported = data
+        if out_activation == "identity":
+            reported = data / Y.shape[1].astype(data.dtype)
+        return data + penalty, reported + penalty
+
+    return objective
+
+
+def log_proba(out_activation, logits):
+    """Log-probabilities (softmax) or per-label log-sigmoids."""
+    if out_activation == "softmax":
+        return log_softmax(logits)
+    return -pt.softplus(-logits)

@@ -1,0 +1,277 @@
+"""MLPClassifier / MLPRegressor: parity with scikit-learn, compiled training, outputs.
+
+Graph structures are shared across tests (one hidden relu layer, sgd or adam,
+float64) so that each compiles once per session.
+"""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn import neural_network as sk_nn
+from sklearn.datasets import load_digits, make_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, train_test_split
+
+from sklearn_pylearn import compile_stats
+from sklearn_pylearn.decomposition import PCA
+from sklearn_pylearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn_pylearn.pipeline import Pipeline
+from sklearn_pylearn.preprocessing import StandardScaler
+from sklearn_pylearn.runtime import Hook
+from sklearn_pylearn.training import TrainingDivergedError
+
+X, y = make_classification(
+    n_samples=120, n_features=6, n_informative=4, n_classes=3, random_state=0
+)
+Xr, yr = make_regression(n_samples=80, n_features=5, random_state=0)
+Xr /= Xr.std(axis=0)
+yr = (yr - yr.mean()) / yr.std()
+
+SMALL = dict(hidden_layer_sizes=(8,), random_state=0)
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+# ------------------------------------------------------ parity with scikit-learn
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_training_matches_scikit_learn(solver):
+    kw = dict(SMALL, solver=solver, max_iter=4, batch_size=32)
+    ours = MLPClassifier(**kw).fit(X, y)
+    ref = sk_nn.MLPClassifier(**kw).fit(X, y)
+    for a, b in zip(ours.coefs_ + ours.intercepts_, ref.coefs_ + ref.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(ours.loss_curve_, ref.loss_curve_, rtol=1e-7)
+    assert (ours.n_iter_, ours.t_, ours.out_activation_) == (
+        ref.n_iter_,
+        ref.t_,
+        ref.out_activation_,
+    )
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), rtol=1e-6)
+
+
+def test_regressor_lbfgs_and_sample_weight_match_scikit_learn():
+    sw = np.random.RandomState(0).uniform(0.5, 2, len(Xr))
+    kw = dict(SMALL, solver="lbfgs", max_iter=30)
+    ours = MLPRegressor(**kw).fit(Xr, yr, sample_weight=sw)
+    ref = sk_nn.MLPRegressor(**kw).fit(Xr, yr, sample_weight=sw)
+    np.testing.assert_allclose(ours.predict(Xr), ref.predict(Xr), rtol=1e-5, atol=1e-6)
+    assert ours.n_iter_ == ref.n_iter_
+    assert ours.predict(Xr).shape == (len(Xr),)
+
+
+def test_early_stopping_matches_scikit_learn_and_restores_the_best():
+    kw = dict(
+        SMALL,
+        solver="sgd",
+        max_iter=15,
+        early_stopping=True,
+        n_iter_no_change=2,
+        learning_rate_init=0.3,
+    )
+    ours = MLPClassifier(**kw).fit(X, y)
+    ref = sk_nn.MLPClassifier(**kw).fit(X, y)
+    np.testing.assert_allclose(ours.validation_scores_, ref.validation_scores_)
+    assert ours.best_validation_score_ == max(ours.validation_scores_)
+    assert ours.best_loss_ is None and ours.n_iter_ == ref.n_iter_
+    for a, b in zip(ours.coefs_, ref.coefs_):  # sklearn restores the best too
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-9)
+
+
+def test_partial_fit_continues_like_scikit_learn():
+    kw = dict(SMALL, solver="sgd", batch_size=40)
+    ours, ref = MLPClassifier(**kw), sk_nn.MLPClassifier(**kw)
+    for _ in range(3):
+        ours.partial_fit(X, y, classes=np.unique(y))
+        ref.partial_fit(X, y, classes=np.unique(y))
+    np.testing.assert_allclose(ours.coefs_[0], ref.coefs_[0], rtol=1e-7)
+    assert ours.loss_curve_ == pytest.approx(ref.loss_curve_, rel=1e-7)
+
+
+def test_multilabel_and_multioutput_targets():
+    Y = np.c_[y == 0, y == 1, y != 2].astype(int)
+    clf = MLPClassifier(**SMALL, solver="adam", max_iter=5).fit(X, Y)
+    ref = sk_nn.MLPClassifier(**SMALL, solver="adam", max_iter=5).fit(X, Y)
+    assert clf.out_activation_ == "logistic"
+    np.testing.assert_array_equal(clf.predict(X), ref.predict(X))
+    assert clf.predict_proba(X).shape == (len(X), 3)
+    reg = MLPRegressor(**SMALL, solver="adam", max_iter=5).fit(Xr, np.c_[yr, -yr])
+    assert reg.predict(Xr).shape == (len(Xr), 2)
+
+
+def test_float32_dtype_and_deterministic_random_state():
+    a = MLPClassifier(**SMALL, solver="adam", max_iter=3, dtype="float32").fit(X, y)
+    b = MLPClassifier(**SMALL, solver="adam", max_iter=3, dtype="float32").fit(X, y)
+    assert a.coefs_[0].dtype == np.float32
+    for p, q in zip(a.coefs_ + a.intercepts_, b.coefs_ + b.intercepts_):
+        np.testing.assert_array_equal(p, q)
+
+
+def test_digits_accuracy_within_one_point_of_scikit_learn():
+    Xd, yd = load_digits(return_X_y=True)
+    Xtr, Xte, ytr, yte = train_test_split(Xd / 16, yd, random_state=0)
+    kw = dict(hidden_layer_sizes=(32,), random_state=0, max_iter=60, solver="adam")
+    ours = MLPClassifier(**kw).fit(Xtr, ytr).score(Xte, yte)
+    ref = sk_nn.MLPClassifier(**kw).fit(Xtr, ytr).score(Xte, yte)
+    assert ours >= ref - 0.01 and ours > 0.9
+
+
+# --------------------------------------------------------- compile once per grid
+
+
+def test_grid_search_compiles_the_training_step_once():
+    est = MLPClassifier(**SMALL, solver="sgd", max_iter=2)
+    GridSearchCV(est, {"alpha": [1e-4]}, cv=2).fit(X, y)  # warm the structures
+    before = compile_stats()["compiles"]
+    grid = {"learning_rate_init": [0.01, 0.1, 0.3], "alpha": [1e-4, 1e-2]}
+    search = GridSearchCV(est, grid, cv=3).fit(X, y)
+    assert compile_stats()["compiles"] == before
+    assert len(search.cv_results_["params"]) == 6
+
+
+# ------------------------------------------------------------- named outputs
+
+
+def test_compute_returns_named_outputs_from_one_graph():
+    clf = MLPClassifier(**SMALL, solver="adam", max_iter=3).fit(X, y)
+    frame = clf.compute(
+        pd.DataFrame(X),
+        y,
+        outputs=("prediction", "proba", "nll", "class_error", "hidden_0"),
+    )
+    proba_cols = [f"proba_{c}" for c in clf.classes_]
+    assert list(frame.columns[:4]) == ["prediction", *proba_cols]
+    np.testing.assert_array_equal(frame["prediction"], clf.predict(X))
+    np.testing.assert_allclose(frame[proba_cols], clf.predict_proba(X))
+    np.testing.assert_allclose(
+        frame["nll"], -np.log(clf.predict_proba(X)[np.arange(len(y)), y])
+    )
+    np.testing.assert_array_equal(frame["class_error"], clf.predict(X) != y)
+    assert frame.filter(like="hidden_0_").shape[1] == 8
+    with pytest.raises(ValueError, match="unknown output.*available"):
+        clf.compute(X, outputs="nope")
+    with pytest.raises(ValueError, match="need y"):
+        clf.compute(X, outputs=["nll"])
+
+
+def test_regressor_compute_squared_error():
+    reg = MLPRegressor(**SMALL, solver="adam", max_iter=3).fit(Xr, yr)
+    frame = reg.compute(Xr, yr, outputs=["prediction", "squared_error"])
+    np.testing.assert_allclose(frame["squared_error"], (reg.predict(Xr) - yr) ** 2 / 2)
+
+
+# ----------------------------------------------------------------- pipelines
+
+
+def test_pipeline_folds_affine_steps_into_the_first_layer():
+    pipe = Pipeline(
+        [
+            ("scale", StandardScaler()),
+            ("pca", PCA(4)),
+            ("mlp", MLPClassifier(**SMALL, solver="adam", max_iter=3)),
+        ]
+    ).fit(X, y)
+    [segment] = pipe.fusion_plan("predict_proba").entries
+    assert "mlp (first layer)" in str(segment)
+    assert segment.graph_str().count("Dot") == 2  # one X @ W' + b', one output layer
+    Xt = pipe[:-1].transform(X)
+    np.testing.assert_allclose(
+        pipe.predict_proba(X), pipe[-1].predict_proba(Xt), rtol=1e-10
+    )
+    np.testing.assert_array_equal(pipe.predict(X), pipe[-1].predict(Xt))
+    unfolded = Pipeline(pipe.steps, fold_affine=False)
+    assert unfolded.fusion_plan("predict").segments[0].graph_str().count("Dot") == 3
+
+
+# ------------------------------------------------------------------- errors
+
+
+def test_errors_are_clear():
+    est = MLPClassifier(**SMALL, max_iter=2)
+    with pytest.raises(ValueError, match="Input y contains NaN"):
+        est.fit(X, np.where(y == 0, np.nan, y))
+    with pytest.raises(ValueError, match="at least 2 classes.*only one class"):
+        est.fit(X, np.zeros(len(X)))
+    with pytest.raises(ValueError, match="classes must be passed on the first call"):
+        MLPClassifier(**SMALL).partial_fit(X, y)
+    est.fit(X, y)
+    with pytest.raises(ValueError, match=r"labels not seen in fit: \[7\]"):
+        est.score(X, np.where(y == 0, 7, y))
+    with pytest.raises(AttributeError, match="has no attribute .partial_fit."):
+        getattr(MLPClassifier(solver="lbfgs"), "partial_fit")  # noqa: B009
+    with pytest.raises(ValueError, match="early_stopping"):
+        MLPClassifier(**SMALL, early_stopping=True).partial_fit(X, y, classes=[0, 1, 2])
+
+
+def test_diverging_training_names_the_learning_rate_and_keeps_finite_weights():
+    est = MLPRegressor(**SMALL, solver="sgd", learning_rate_init=1e6, max_iter=5)
+    with pytest.raises(
+        TrainingDivergedError, match="learning_rate_init=1000000.0.*smaller"
+    ):
+        est.fit(Xr, yr * 1e3)
+    assert all(np.isfinite(c).all() for c in est.coefs_ + est.intercepts_)
+
+
+# ----------------------------------------------------- program: hooks, resume
+
+
+class StopAfter(Hook):
+    def __init__(self, epochs=2):
+        self.epochs = epochs
+
+    def on_epoch_end(self, vm, **info):
+        if info["count"] == self.epochs:
+            vm.request_interrupt("test")
+
+
+def test_checkpoint_dir_resumes_an_interrupted_fit(tmp_path):
+    kw = dict(SMALL, solver="adam", max_iter=6, tol=0.0)
+    full = MLPClassifier(**kw).fit(X, y)
+    est = MLPClassifier(**kw, checkpoint_dir=str(tmp_path), hooks=[StopAfter(2)])
+    with pytest.warns(UserWarning, match="Interrupted"):
+        est.fit(X, y)
+    assert est.n_iter_ == 2
+    est.set_params(hooks=None).fit(X, y)  # same directory: resumes at epoch 3
+    assert est.n_iter_ == 6 and est.loss_curve_ == full.loss_curve_
+    for a, b in zip(est.coefs_, full.coefs_):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_verbose_shows_a_progress_bar(capsys):
+    MLPClassifier(**SMALL, solver="adam", max_iter=2, verbose=True).fit(X, y)
+    assert "MLPClassifier" in capsys.readouterr().err
+
+
+def test_sklearn_callbacks_see_each_epoch():
+    pytest.importorskip("sklearn.callback")
+
+    class Recorder:
+        def __init__(self):
+            self.events = []
+
+        def setup(self, estimator, context):
+            self.events.append("setup")
+
+        def on_fit_task_begin(self, estimator, context):
+            self.events.append(context.task_name)
+
+        def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+            if fitted_estimator is not None:
+                self.events.append(fitted_estimator.coefs_[0].shape)
+
+        def teardown(self, estimator, context):
+            self.events.append("teardown")
+
+    rec = Recorder()
+    MLPClassifier(**SMALL, solver="adam", max_iter=2).set_callbacks(rec).fit(X, y)
+    assert rec.events[:3] == ["setup", "fit", "epoch"]
+    assert rec.events.count("epoch") == 2 and rec.events[-1] == "teardown"
+    assert (6, 8) in rec.events
