@@ -30,6 +30,7 @@ EXTRAS = {
         "polars>=1.0",
         "pyarrow>=15",
         "ruff>=0.6",
+        "rich>=13",
     ],
     "docs": ["sphinx>=7", "numpydoc>=1.6"],
     "dask": ["dask[distributed]>=2024.1", "dask-ml>=2024.1"],

@@ -275,3 +275,23 @@ def test_sklearn_callbacks_see_each_epoch():
     assert rec.events[:3] == ["setup", "fit", "epoch"]
     assert rec.events.count("epoch") == 2 and rec.events[-1] == "teardown"
     assert (6, 8) in rec.events
+
+
+def test_sklearn_progress_bar_on_a_fit_and_inside_grid_search():
+    pytest.importorskip("rich")
+    callback = pytest.importorskip("sklearn.callback")
+    from sklearn.datasets import load_iris
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = load_iris(return_X_y=True)
+    kwargs = dict(hidden_layer_sizes=(8,), max_iter=10, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = MLPClassifier(**kwargs)
+        clf.set_callbacks(callback.ProgressBar())
+        plain = MLPClassifier(**kwargs).fit(X, y)
+        np.testing.assert_array_equal(clf.fit(X, y).coefs_[0], plain.coefs_[0])
+        grid = GridSearchCV(MLPClassifier(**kwargs), {"alpha": [1e-4, 1e-2]}, cv=2)
+        grid.set_callbacks(callback.ProgressBar())
+        grid.fit(X, y)
+    assert grid.best_params_["alpha"] in (1e-4, 1e-2)

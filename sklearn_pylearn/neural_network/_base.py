@@ -1,0 +1,495 @@
+"""BaseMLP: the fit orchestration and graphs shared by MLPClassifier and MLPRegressor.
+
+scikit-learn's parameters, defaults, initial weights and fitted attributes; the
+training step (forward pass, loss, gradients and the optimiser's update) is ONE
+compiled function whose hyper-parameters are inputs, run by a runtime program
+(:mod:`sklearn_pylearn.training`): progress bar, early stopping, checkpoints and
+resume, divergence errors and scikit-learn's callbacks come from there.
+"""
+
+import os
+import warnings
+
+import numpy as np
+import pytensor.tensor as pt
+import scipy.optimize
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.neural_network._multilayer_perceptron import (
+    BaseMultilayerPerceptron as _SkBase,
+)
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.optimize import _check_optimize_result
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+
+from ..base import NamedOutputsMixin, SymbolicTransformerMixin
+from ..symbolic.affine import AffineMap
+from ..symbolic.compile import compile_function
+from ..symbolic.init import glorot_uniform
+from ..symbolic.inputs import GraphInputs
+from ..training import (
+    ConvergenceMonitor,
+    MinibatchSource,
+    MinibatchTrainer,
+    SklearnCallbacks,
+    compile_step,
+    data_fingerprint,
+    epoch_program,
+    run_training,
+)
+from . import _graph as graph
+
+try:  # scikit-learn >= 1.9
+    from sklearn.callback import CallbackSupportMixin, with_callbacks
+except ImportError:  # pragma: no cover - older scikit-learn
+
+    class CallbackSupportMixin:  # noqa: D101
+        pass
+
+    def with_callbacks(method):  # noqa: D103
+        return method
+
+
+__all__ = ["BaseMLP", "CallbackSupportMixin", "with_callbacks"]
+
+_STOCHASTIC = ("sgd", "adam")
+_RUN_ONLY = ("verbose", "hooks", "checkpoint_dir")
+
+
+def _stochastic_solver(est):
+    if est.solver not in _STOCHASTIC:
+        raise AttributeError(
+            f"partial_fit is only available for stochastic optimizers. "
+            f"{est.solver} is not stochastic."
+        )
+    return True
+
+
+class BaseMLP(
+    NamedOutputsMixin, SymbolicTransformerMixin, CallbackSupportMixin, BaseEstimator
+):
+    """Shared fitting of the multi-layer perceptrons (see the subclasses)."""
+
+    _parameter_constraints = {
+        **_SkBase._parameter_constraints,
+        "dtype": [StrOptions({"float64", "float32"})],
+        "checkpoint_dir": [str, os.PathLike, None],
+        "hooks": [list, tuple, None],
+    }
+    _parameter_constraints.pop("loss", None)
+
+    # -- fitting ------------------------------------------------------------------
+    def _begin_callbacks(self, X, y):
+        if hasattr(self, "_init_callback_context"):
+            ctx = self._init_callback_context(max_subtasks=None)
+            ctx.call_on_fit_task_begin(estimator=self, X=X, y=y)
+
+    def _end_callbacks(self, X, y):
+        ctx = getattr(self, "_callback_fit_ctx", None)
+        if ctx is not None:
+            ctx.call_on_fit_task_end(estimator=self, X=X, y=y)
+
+    def _fit(self, X, y, sample_weight=None, incremental=False):
+        sizes = self.hidden_layer_sizes
+        sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
+        if np.any(np.array(sizes) <= 0):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+        first_pass = not hasattr(self, "coefs_") or (
+            not self.warm_start and not incremental
+        )
+        X, Y = self._validate_input(X, y, incremental, reset=first_pass)
+        dtype = np.dtype(self.dtype)
+        X = np.ascontiguousarray(X, dtype=dtype)
+        Y = np.ascontiguousarray(Y.reshape(len(Y), -1), dtype=dtype)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=dtype)
+        self.n_outputs_ = Y.shape[1]
+        layer_units = [X.shape[1], *sizes, self.n_outputs_]
+        self._random_state = check_random_state(self.random_state)
+        if first_pass:
+            self._initialize(layer_units, dtype)
+        elif self.coefs_[0].dtype != dtype:
+            self.coefs_ = [c.astype(dtype) for c in self.coefs_]
+            self.intercepts_ = [b.astype(dtype) for b in self.intercepts_]
+        if self.solver in _STOCHASTIC:
+            self._fit_stochastic(X, Y, sample_weight, incremental)
+        else:
+            self._fit_lbfgs(X, Y, sample_weight)
+        params = self.coefs_ + self.intercepts_
+        if not all(np.isfinite(p).all() for p in params):
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may"
+                " contain large values and need to be preprocessed."
+            )
+        return self
+
+    def _initialize(self, layer_units, dtype):
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.n_layers_ = len(layer_units)
+        self.out_activation_ = self._out_activation()
+        self.coefs_, self.intercepts_ = [], []
+        for fan_in, fan_out in zip(layer_units[:-1], layer_units[1:]):
+            W, b = glorot_uniform(
+                self._random_state, fan_in, fan_out, self.activation, dtype
+            )
+            self.coefs_.append(W)
+            self.intercepts_.append(b)
+        self._best_params = [p.copy() for p in self.coefs_ + self.intercepts_]
+        self.__dict__.pop("_trainer", None)
+        if self.solver in _STOCHASTIC:
+            self.loss_curve_ = []
+            self._no_improvement_count = 0
+            if self.early_stopping:
+                self.validation_scores_ = []
+                self.best_validation_score_ = -np.inf
+                self.best_loss_ = None
+            else:
+                self.best_loss_ = np.inf
+                self.validation_scores_ = None
+                self.best_validation_score_ = None
+
+    def _batch_size(self, n_samples):
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size < 1 or self.batch_size > n_samples:
+            warnings.warn(
+                "Got `batch_size` less than 1 or larger than "
+                "sample size. It is going to be clipped",
+                stacklevel=3,
+            )
+        return int(np.clip(self.batch_size, 1, n_samples))
+
+    def _split(self, X, Y, sample_weight):
+        stratify = Y if (self._is_classifier() and self.n_outputs_ == 1) else None
+        arrays = [X, Y, sample_weight]
+        parts = train_test_split(
+            *arrays,
+            random_state=self._random_state,
+            test_size=self.validation_fraction,
+            stratify=stratify,
+        )
+        X_tr, X_val, Y_tr, Y_val, sw_tr, sw_val = parts
+        if X_val.shape[0] < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' "
+                "or the size of your dataset."
+            )
+        return X_tr, Y_tr, sw_tr, (X_val, Y_val, sw_val)
+
+    def _fit_stochastic(self, X, Y, sample_weight, incremental):
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        weighted = sample_weight is not None
+        sw = sample_weight if weighted else np.ones(len(X), dtype=X.dtype)
+        validation = None
+        if self.early_stopping:
+            X, Y, sw, val = self._split(X, Y, sw)
+            validation = self._validation_scorer(val, weighted)
+        step = self._train_step()
+        trainer = self._make_trainer(step, incremental, validation)
+        source = MinibatchSource(
+            len(X),
+            self._batch_size(len(X)),
+            shuffle=self.shuffle,
+            random_state=self._random_state,
+        ).bind(X, Y, sw)
+        monitor = self._monitor()
+        program = epoch_program(1 if incremental else self.max_iter, source.n_batches)
+        callbacks = self._callback_hook(X, Y)
+        fingerprint = (
+            ""
+            if self.checkpoint_dir is None
+            else data_fingerprint(
+                X, Y, sw, *trainer.params, self._run_params(), incremental
+            )
+        )
+        try:
+            vm = run_training(
+                program,
+                trainer,
+                source,
+                hooks=[monitor, callbacks, *(self.hooks or ())],
+                verbose=bool(self.verbose),
+                checkpoint_dir=self.checkpoint_dir,
+                fingerprint=fingerprint,
+                desc=type(self).__name__,
+            )
+        finally:
+            self._store(trainer, monitor)
+        if vm.interrupted:
+            warnings.warn(
+                vm.interrupt_message or "Training interrupted by user.", stacklevel=3
+            )
+        elif (
+            not incremental and vm.stop_reason is None and self.n_iter_ == self.max_iter
+        ):
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
+                "and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+
+    def _run_params(self):
+        params = self.get_params()
+        return sorted((k, repr(v)) for k, v in params.items() if k not in _RUN_ONLY)
+
+    def _train_step(self):
+        params = self.coefs_ + self.intercepts_
+        return compile_step(
+            params,
+            graph.make_objective(self.activation, self.out_activation_),
+            solver=self.solver,
+            nesterov=bool(self.nesterovs_momentum) and self.momentum > 0,
+            hyper_names=("alpha",),
+            name=f"{type(self).__name__}.train_step",
+            key=("mlp", self.activation, self.out_activation_, len(params)),
+        )
+
+    def _make_trainer(self, step, incremental, validation):
+        params = self.coefs_ + self.intercepts_
+        trainer = getattr(self, "_trainer", None)
+        if not incremental or trainer is None:
+            if self.solver == "sgd":
+                solver_params = {"momentum": self.momentum}
+                schedule = self.learning_rate
+            else:
+                solver_params = {
+                    "beta_1": self.beta_1,
+                    "beta_2": self.beta_2,
+                    "epsilon": self.epsilon,
+                }
+                schedule = "constant"
+            trainer = MinibatchTrainer(
+                step,
+                params,
+                learning_rate_init=self.learning_rate_init,
+                learning_rate=schedule,
+                power_t=self.power_t,
+                hyper={"alpha": self.alpha},
+                solver_params=solver_params,
+            )
+        trainer.params = list(params)
+        trainer._step = step
+        trainer._validation = validation
+        trainer._previous = None
+        trainer.t_ = self.t_
+        trainer.n_iter_ = 0
+        return trainer
+
+    def _monitor(self):
+        monitor = ConvergenceMonitor(
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            early_stopping=self.early_stopping,
+            best_loss=np.inf if self.best_loss_ is None else self.best_loss_,
+            best_score=(
+                -np.inf
+                if self.best_validation_score_ is None
+                else self.best_validation_score_
+            ),
+            no_improvement=self._no_improvement_count,
+            loss_curve=self.loss_curve_,
+            validation_scores=self.validation_scores_,
+        )
+        if self.early_stopping:
+            monitor.best_params_ = [p.copy() for p in self._best_params]
+        return monitor
+
+    def _store(self, trainer, monitor):
+        n = len(self.coefs_)
+        self.coefs_ = list(trainer.params[:n])
+        self.intercepts_ = list(trainer.params[n:])
+        self.n_iter_ = trainer.n_iter_
+        self.t_ = trainer.t_
+        self.loss_ = trainer.loss_
+        self.loss_curve_ = list(monitor.loss_curve)
+        self._no_improvement_count = monitor.no_improvement
+        if self.early_stopping:
+            self.validation_scores_ = list(monitor.validation_scores)
+            self.best_validation_score_ = monitor.best_score
+            if monitor.best_params_ is not None:
+                self._best_params = monitor.best_params_
+        else:
+            self.best_loss_ = monitor.best_loss
+        self._trainer = trainer
+
+    def _callback_hook(self, X, Y):
+        hook = SklearnCallbacks()
+        ctx = getattr(self, "_callback_fit_ctx", None)
+        if ctx is not None:
+            n = len(self.coefs_)
+
+            def reconstruct(params):
+                return {"coefs_": params[:n], "intercepts_": params[n:]}
+
+            hook.attach(ctx, self, reconstruct)
+        return hook
+
+    def _validation_scorer(self, val, weighted):
+        X_val, Y_val, sw_val = val
+        sw_val = sw_val if weighted else None
+
+        def score(params):
+            raw = self._predict_with(X_val, params)
+            return self._validation_score(raw, Y_val, sw_val)
+
+        return score
+
+    def _predict_with(self, X, params):
+        """``predict``'s raw graph output for ``X`` with the given parameters."""
+        inputs = GraphInputs(X.dtype)
+        X_sym = inputs.data("X", X)
+        n = len(params) // 2
+        W = [inputs.add(f"W{i}", p) for i, p in enumerate(params[:n])]
+        b = [inputs.add(f"b{i}", p) for i, p in enumerate(params[n:])]
+        _, logits = graph.forward(X_sym, W, b, self.activation)
+        out = self._prediction_expr(logits)
+        fn = compile_function(
+            inputs.variables, out, name=f"{type(self).__name__}.predict"
+        )
+        return fn(*inputs.values)
+
+    def _fit_lbfgs(self, X, Y, sample_weight):
+        sw = (
+            sample_weight
+            if sample_weight is not None
+            else np.ones(len(X), dtype=X.dtype)
+        )
+        params = self.coefs_ + self.intercepts_
+        fn = self._loss_grad_function(params)
+        shapes = [p.shape for p in params]
+        sizes = [p.size for p in params]
+        splits = np.cumsum(sizes)[:-1]
+        dtype = X.dtype
+
+        def unpack(packed):
+            return [
+                np.ascontiguousarray(part.reshape(shape), dtype=dtype)
+                for part, shape in zip(np.split(packed, splits), shapes)
+            ]
+
+        def loss_grad(packed):
+            loss, *grads = fn(*unpack(packed), X, Y, sw, self.alpha)
+            return float(loss), np.concatenate([g.ravel() for g in grads]).astype(
+                np.float64
+            )
+
+        iprint = 1 if self.verbose else -1
+        opt_res = scipy.optimize.minimize(
+            loss_grad,
+            np.concatenate([p.ravel() for p in params]).astype(np.float64),
+            method="L-BFGS-B",
+            jac=True,
+            options={
+                "maxfun": self.max_fun,
+                "maxiter": self.max_iter,
+                "gtol": self.tol,
+                **({"iprint": iprint} if _lbfgs_has_iprint() else {}),
+            },
+        )
+        self.n_iter_ = _check_optimize_result("lbfgs", opt_res, self.max_iter)
+        self.loss_ = float(opt_res.fun)
+        new = unpack(opt_res.x)
+        n = len(self.coefs_)
+        self.coefs_, self.intercepts_ = new[:n], new[n:]
+
+    def _loss_grad_function(self, params):
+        import pytensor
+
+        dtype = params[0].dtype.name
+        syms = [
+            pt.tensor(name=f"p{i}", dtype=dtype, shape=(None,) * p.ndim)
+            for i, p in enumerate(params)
+        ]
+        X = pt.tensor(name="X", dtype=dtype, shape=(None, None))
+        Y = pt.tensor(name="Y", dtype=dtype, shape=(None, None))
+        sw = pt.tensor(name="sw", dtype=dtype, shape=(None,))
+        alpha = pt.tensor(name="alpha", dtype=dtype, shape=())
+        objective = graph.make_objective(self.activation, self.out_activation_)
+        obj, _ = objective(syms, X, Y, sw, {"alpha": alpha})
+        grads = pytensor.grad(obj, syms)
+        return compile_function(
+            [*syms, X, Y, sw, alpha],
+            [obj, *grads],
+            name=f"{type(self).__name__}.loss_and_grad",
+        )
+
+    # -- prediction graphs --------------------------------------------------------
+    def _param_inputs(self, inputs):
+        W = [inputs.add(f"W{i}", c) for i, c in enumerate(self.coefs_)]
+        b = [inputs.add(f"b{i}", c) for i, c in enumerate(self.intercepts_)]
+        return W, b
+
+    def _forward(self, X, inputs):
+        W, b = self._param_inputs(inputs)
+        return graph.forward(X, W, b, self.activation)
+
+    def _symbolic_predict(self, X, inputs):
+        _, logits = self._forward(X, inputs)
+        return self._prediction_expr(logits)
+
+    def _affine_head(self):
+        """The first layer as an AffineMap, for folding preceding affine steps.
+
+        See :meth:`_symbolic_from_head`; a fused pipeline composes a folded run of
+        affine steps into this map and builds the rest of the network on the
+        composed map's output.
+        """
+        check_is_fitted(self)
+        return AffineMap(weight=self.coefs_[0], offset=self.intercepts_[0])
+
+    def _symbolic_from_head(self, Z, inputs, method):
+        """``method``'s graph given ``Z``, the first layer's pre-activation."""
+        n = len(self.coefs_)
+        if n == 1:
+            logits = Z
+        else:
+            h = graph.apply_activation(self.activation, Z)
+            W, b = self._param_inputs(inputs)
+            _, logits = graph.forward(h, W, b, self.activation, start=1)
+        return self._method_expr(method, logits)
+
+    def _method_expr(self, method, logits):
+        if method == "predict":
+            return self._prediction_expr(logits)
+        return getattr(self, f"_{method}_expr")(logits)
+
+    def predict(self, X):
+        """Predict using the multi-layer perceptron (one compiled graph).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        """
+        return self._run_symbolic(X, "predict")
+
+    # -- named outputs ---------------------------------------------------------------
+    def _hidden_outputs(self):
+        return {f"hidden_{i}": False for i in range(len(self.coefs_) - 1)}
+
+    def _output_columns(self, name, value):
+        return [f"{name}_{j}" for j in range(value.shape[1])]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = False
+        return tags
+
+
+def _lbfgs_has_iprint():
+    import scipy
+
+    major, minor = (int(v) for v in scipy.__version__.split(".")[:2])
+    return (major, minor) < (1, 15)
+
+
+# ---------------------------------------------------------------------- classifier
