@@ -26,9 +26,12 @@ from .utils.validation import (
 )
 
 __all__ = [
+    "CLASSIFIER_OUTPUTS",
     "NamedOutputsMixin",
     "SymbolicTransformerMixin",
     "build_graph",
+    "check_known_labels",
+    "class_columns",
     "finish_output",
     "is_symbolic",
     "run_graph",
@@ -314,3 +317,44 @@ class NamedOutputsMixin:
 
     def _encode_target(self, y, dtype):
         return np.asarray(y, dtype=dtype)
+
+
+# Named outputs every classifier offers: name -> whether it needs y.
+CLASSIFIER_OUTPUTS = {
+    "prediction": False,
+    "proba": False,
+    "log_proba": False,
+    "decision": False,
+    "nll": True,
+    "class_error": True,
+}
+
+
+def check_known_labels(estimator, y):
+    """Raise a ValueError naming the labels of ``y`` not in ``estimator.classes_``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from types import SimpleNamespace
+    >>> check_known_labels(SimpleNamespace(classes_=np.array([0, 1])), [1, 3])
+    Traceback (most recent call last):
+    ...
+    ValueError: y contains labels not seen in fit: [3]; SimpleNamespace was fitted ...
+    """
+    unseen = np.setdiff1d(np.unique(np.asarray(y)), estimator.classes_)
+    if unseen.size:
+        raise ValueError(
+            f"y contains labels not seen in fit: {unseen.tolist()!r}; "
+            f"{type(estimator).__name__} was fitted on classes "
+            f"{estimator.classes_.tolist()!r}."
+        )
+
+
+def class_columns(estimator, name, value):
+    """Per-class column names (``proba_<class>``) for a 2-D output whose width is
+    the number of classes, else None."""
+    classes = estimator.classes_
+    if value.ndim == 2 and value.shape[1] == len(classes) and len(classes) > 1:
+        return [f"{name}_{label}" for label in classes]
+    return None

@@ -18,7 +18,13 @@ from sklearn.utils.validation import (
     check_random_state,
 )
 
-from ..base import NamedOutputsMixin, SymbolicTransformerMixin
+from ..base import (
+    CLASSIFIER_OUTPUTS,
+    NamedOutputsMixin,
+    SymbolicTransformerMixin,
+    check_known_labels,
+    class_columns,
+)
 from ..symbolic.affine import AffineMap
 from ..symbolic.compile import compile_function
 from ..symbolic.inputs import GraphInputs
@@ -402,31 +408,18 @@ class LogisticRegression(
         ValueError
             When ``y`` holds labels that were not seen in fit.
         """
-        self._encode_target(y, np.float64)
+        check_is_fitted(self)
+        check_known_labels(self, y)
         return super().score(X, y, sample_weight=sample_weight)
 
     # --------------------------------------------------------- named outputs
 
     def _available_outputs(self):
-        return {
-            "prediction": False,
-            "proba": False,
-            "log_proba": False,
-            "decision": False,
-            "nll": True,
-            "class_error": True,
-        }
+        return dict(CLASSIFIER_OUTPUTS)
 
     def _encode_target(self, y, dtype):
-        check_is_fitted(self)
-        y = np.asarray(y)
-        unseen = np.setdiff1d(y, self.classes_)
-        if unseen.size:
-            raise ValueError(
-                f"y contains labels not seen in fit: {unseen.tolist()!r}; "
-                f"{type(self).__name__} knows the classes {self.classes_.tolist()!r}."
-            )
-        return np.searchsorted(self.classes_, y).astype(np.int64)
+        check_known_labels(self, y)
+        return np.searchsorted(self.classes_, np.asarray(y)).astype(np.int64)
 
     def _build_outputs(self, X, y, inputs, names):
         z = self._decision_graph(X, inputs)
@@ -444,9 +437,7 @@ class LogisticRegression(
         return {name: exprs[name] for name in names}
 
     def _output_columns(self, name, value):
-        if name in ("proba", "log_proba") or (name == "decision" and value.ndim == 2):
-            return [f"{name}_{label}" for label in self.classes_]
-        return super()._output_columns(name, value)
+        return class_columns(self, name, value) or super()._output_columns(name, value)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

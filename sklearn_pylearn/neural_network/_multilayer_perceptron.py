@@ -22,6 +22,7 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from ..base import CLASSIFIER_OUTPUTS, check_known_labels, class_columns
 from ..utils.validation import validate_float_input
 from . import _graph as graph
 from ._base import BaseMLP, _stochastic_solver, with_callbacks
@@ -318,35 +319,17 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         """Mean accuracy; labels not seen in fit raise a ValueError."""
         check_is_fitted(self)
         if not self._multilabel:
-            unseen = np.setdiff1d(unique_labels(y), self.classes_)
-            if len(unseen):
-                raise ValueError(
-                    f"y contains labels not seen in fit: {unseen.tolist()!r}; "
-                    f"{type(self).__name__} was fitted on classes "
-                    f"{self.classes_.tolist()!r}."
-                )
+            check_known_labels(self, unique_labels(y))
         return super().score(X, y, sample_weight=sample_weight)
 
     # named outputs
     def _available_outputs(self):
-        return {
-            "prediction": False,
-            "proba": False,
-            "log_proba": False,
-            "decision": False,
-            "nll": True,
-            "class_error": True,
-            **self._hidden_outputs(),
-        }
+        return {**CLASSIFIER_OUTPUTS, **self._hidden_outputs()}
 
     def _encode_target(self, y, dtype):
         y = np.asarray(y)
         if not self._multilabel:
-            unseen = np.setdiff1d(unique_labels(y), self.classes_)
-            if len(unseen):
-                raise ValueError(
-                    f"y contains labels not seen in fit: {unseen.tolist()!r}."
-                )
+            check_known_labels(self, unique_labels(y))
         return self._label_binarizer.transform(y).astype(dtype)
 
     def _build_outputs(self, X, y, inputs, names):
@@ -368,8 +351,10 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return {name: exprs[name] for name in names}
 
     def _output_columns(self, name, value):
-        if name in ("proba", "log_proba") and value.shape[1] == len(self.classes_):
-            return [f"{name}_{c}" for c in self.classes_]
+        if name in ("proba", "log_proba"):
+            columns = class_columns(self, name, value)
+            if columns is not None:
+                return columns
         return super()._output_columns(name, value)
 
     def __sklearn_tags__(self):
