@@ -280,9 +280,13 @@ Notes (what the numbers mean, and what falls short):
 
 - The fused transform is one compiled `X @ W + b` (scaler, PCA and rescaling folded
   into `W`, `b` once after fit) plus the pipeline's input validation at its first
-  step (feature count and names, and finiteness: one more read of `X`, about 15 ms
-  at 400k x 100 float64, which the floor skips). scikit-learn's
-  `assume_finite=True` config skips the finiteness pass, for both pipelines.
+  step (feature count and names). Finiteness is checked on the output instead of the
+  input: a NaN or inf anywhere in `X` makes its row of `X @ W + b` non-finite, so a
+  finite output proves a finite input, and a non-finite one re-runs scikit-learn's
+  check on `X` for its usual error. That saved the extra read of `X` (about 15 ms at
+  400k x 100 float64) which kept the float32 pipeline short of both goals before.
+  With scikit-learn's `assume_finite=True` both sides skip the check, so the
+  "assume_finite" rows compare the products alone.
 - Arrays that Numba (PyTensor's default backend) allocates get no transparent huge
   pages, so the first touch of each 4 KiB page of a large output faults, which is
   costly on this VM. Row-wise segments therefore run in blocks of about 8 MiB of
@@ -290,11 +294,10 @@ Notes (what the numbers mean, and what falls short):
   float64 transform from about 120 ms to about 90 ms and keeps peak memory at input
   plus output. Passing `W` in C or Fortran order made no measurable difference;
   `compile_mode="CVM"` (PyTensor's C backend, whose product calls NumPy's BLAS) is
-  a little faster again. The remaining gap to the goals in the default mode is the
-  validation pass. On this machine the floor itself is only about 2.6x faster than
-  scikit-learn, so the 2.5x goal leaves almost nothing for validation: the fused
-  pipeline sits at the edge of both goals, and the marks flip from run to run
-  (2.2x to 2.6x against scikit-learn, 1.0x to 1.2x of the floor over four runs).
+  about as fast. On this machine the floor itself is only about 2.6x faster than
+  scikit-learn, so the 2.5x goal leaves little room: over this session's runs the
+  default mode measured 2.2x-2.6x and 1.0x-1.2x of the floor before the output-side
+  finiteness check, 2.6x-2.9x and 0.96x-1.01x after it (three runs).
 - Numba and the C backend evaluate `tanh` with scalar libm calls (the pip llvmlite
   has no SVML), several times slower than NumPy's SIMD `np.tanh`, so the fused
   tanh pipeline saves memory (no intermediate arrays: peak = the output) but not

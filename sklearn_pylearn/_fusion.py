@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from sklearn.exceptions import NotFittedError
 from sklearn.utils._set_output import _wrap_data_with_container
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._config import get_config
 from .base import SymbolicTransformerMixin, build_graph, finish_output, is_symbolic
@@ -430,6 +430,11 @@ class SegmentFunction:
     blocks: list
     snapshot: tuple
     rowwise: bool = False
+    # True when the segment is one folded X @ W + b reading every column of X: a
+    # NaN or inf anywhere in X then makes its row of the output non-finite
+    # (NaN * w, inf * 0 and inf - inf are NaN), so checking the output, which is
+    # cheaper, tells whether X was finite.
+    output_reveals_nonfinite: bool = False
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
         """Run on ``X``; a row-wise graph runs on blocks of rows.
@@ -470,7 +475,15 @@ def build_segment(calls, dtype, fold_affine: bool) -> SegmentFunction:
         blocks,
         snapshot(calls),
         rowwise=is_rowwise(X, inputs.variables, out),
+        output_reveals_nonfinite=_single_dense_fold(blocks),
     )
+
+
+def _single_dense_fold(blocks) -> bool:
+    if len(blocks) != 1 or blocks[0].head or blocks[0].affine is None:
+        return False
+    amap = blocks[0].affine
+    return amap.is_dense and amap.index is None
 
 
 def snapshot(calls) -> tuple:
@@ -512,9 +525,14 @@ def run_segment(cache: dict, calls, X, fold_affine: bool):
     first, last = calls[0], calls[-1]
     if first.method == "inverse_transform":
         X_arr = first.estimator._check_output_space(X, "inverse_transform")
+        entry = segment_function(cache, calls, X_arr.dtype, fold_affine)
     else:
-        X_arr = validate_float_input(first.estimator, X, reset=False, copy=False)
-    entry = segment_function(cache, calls, X_arr.dtype, fold_affine)
+        X_arr = validate_float_input(
+            first.estimator, X, reset=False, copy=False, ensure_all_finite=False
+        )
+        entry = segment_function(cache, calls, X_arr.dtype, fold_affine)
+        if not entry.output_reveals_nonfinite:
+            _check_finite(first.estimator, X_arr)
     try:
         out = entry(X_arr)
     except _RUNTIME_ERRORS as exc:
@@ -523,9 +541,18 @@ def run_segment(cache: dict, calls, X, fold_affine: bool):
             f"the fused segment {names} ({last.method}) failed on input of shape "
             f"{X_arr.shape}: {exc}"
         ) from exc
+    if entry.output_reveals_nonfinite and not np.isfinite(np.sum(out)):
+        _check_finite(first.estimator, X_arr)  # raises when X itself was not finite
     if last.method == "transform":
         out = _wrap_data_with_container("transform", out, X, last.estimator)
     return finish_output(last.estimator, last.method, out)
+
+
+def _check_finite(estimator, X):
+    """scikit-learn's NaN / inf error for ``X`` (honours ``assume_finite``)."""
+    check_array(
+        X, dtype=None, ensure_all_finite=True, estimator=estimator, input_name="X"
+    )
 
 
 def describe_segment(cache: dict, calls, fold_affine: bool) -> FusedSegment:

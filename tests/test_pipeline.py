@@ -745,3 +745,56 @@ def test_fold_and_run_time_failures_name_the_steps():
     pipe.set_params(fold_affine=False)
     with pytest.raises(ValueError, match="fused segment standardscaler -> minmax"):
         pipe.transform(X)
+
+
+# ------------------------------------------------------ non-finite input
+
+
+def _with(X_clean, row, col, value):
+    X_bad = X_clean.copy()
+    X_bad[row, col] = value
+    return X_bad
+
+
+@pytest.mark.parametrize("bad, word", [(np.nan, "NaN"), (np.inf, "infinity")])
+def test_non_finite_input_raises_on_the_single_fold_path(bad, word):
+    rng = np.random.RandomState(0)
+    X_fit = np.c_[rng.normal(size=(60, 5)), np.ones(60)]  # last column is dropped
+    pipe = Pipeline(
+        [("var", VarianceThreshold()), ("scale", StandardScaler()), ("pca", PCA(2))]
+    ).fit(X_fit)
+    entry = _fusion.segment_function(
+        pipe._segments(), pipe._calls(), np.dtype("float64"), True
+    )
+    assert entry.output_reveals_nonfinite
+    for col in (0, 5):  # a kept column, and the column the selection drops
+        with pytest.raises(ValueError, match=f"Input X contains {word}"):
+            pipe.transform(_with(X_fit, 3, col, bad))
+
+
+def test_non_finite_input_raises_before_a_non_affine_tail():
+    X_fit = np.random.RandomState(1).normal(size=(40, 4))
+    pipe = Pipeline(
+        [
+            ("scale", StandardScaler()),
+            ("pca", PCA(2)),
+            ("tanh", ExpressionTransformer(pt.tanh)),  # tanh(inf) would be finite
+        ]
+    ).fit(X_fit)
+    with pytest.raises(ValueError, match="Input X contains infinity"):
+        pipe.transform(_with(X_fit, 0, 1, np.inf))
+
+
+def test_assume_finite_skips_the_check_as_in_sklearn():
+    X_fit = np.random.RandomState(2).normal(size=(40, 4))
+    pipe = Pipeline([("scale", StandardScaler()), ("pca", PCA(2))]).fit(X_fit)
+    with sklearn.config_context(assume_finite=True):
+        out = pipe.transform(_with(X_fit, 0, 1, np.nan))
+    assert np.isnan(out[0]).all() and np.isfinite(out[1:]).all()
+
+
+def test_overflow_of_finite_input_is_not_an_error():
+    X_fit = np.random.RandomState(3).normal(size=(40, 4)) * 1e-3  # W holds ~1e3
+    pipe = Pipeline([("scale", StandardScaler()), ("pca", PCA(2))]).fit(X_fit)
+    out = pipe.transform(_with(X_fit, 0, 1, 1e308))  # finite input, inf output
+    assert not np.isfinite(out[0]).all()
