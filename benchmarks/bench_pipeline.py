@@ -27,7 +27,6 @@ import gc
 import os
 import platform
 import re
-import statistics
 import time
 import warnings
 from functools import reduce
@@ -37,7 +36,7 @@ import numpy as np
 import pytensor
 import pytensor.tensor as pt
 import sklearn
-from _common import markdown_table, replace_section
+from _common import markdown_table, median_time, replace_section
 from sklearn import decomposition as skd
 from sklearn import pipeline as skpipe
 from sklearn import preprocessing as skp
@@ -74,13 +73,7 @@ def medians(fns, repeat):
     result = {}
     for name, fn in fns.items():
         time.sleep(PAUSE)
-        fn()
-        times = []
-        for _ in range(repeat):
-            start = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - start)
-        result[name] = statistics.median(times)
+        result[name] = median_time(fn, repeat=repeat, warmup=1)
     return result
 
 

@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 
 import numpy as np
+from _common import median_time
 
 from sklearn_pylearn.runtime import (
     BUFFER_REPEAT,
@@ -58,15 +59,6 @@ class Counter:
         return x + 1
 
 
-def median_time(fn: Callable[[], object], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def run(program, context, hooks=()) -> None:
     VirtualMachine(program, context, hooks).run(handle_signals=False)
 
@@ -82,13 +74,16 @@ def bench_overhead(n: int, repeats: int) -> list[tuple[str, float, float]]:
         for _ in range(n // 2):
             counter.add(counter.tick())
 
-    base = median_time(plain_loop, repeats) / n
-    pair_base = median_time(plain_pair, repeats) / n
+    base = median_time(plain_loop, repeats, warmup=0) / n
+    pair_base = median_time(plain_pair, repeats, warmup=0) / n
     call = REPEAT(n, CALL("c.tick"))
     pair = REPEAT(n // 2, SEQ([CALL("c.tick"), FILT("c.add")]))
-    vm_call = median_time(lambda: run(call, {"c": counter}), repeats) / n
-    vm_pair = median_time(lambda: run(pair, {"c": counter}), repeats) / n
-    vm_hist = median_time(lambda: run(call, {"c": counter}, [History()]), repeats) / n
+    vm_call = median_time(lambda: run(call, {"c": counter}), repeats, warmup=0) / n
+    vm_pair = median_time(lambda: run(pair, {"c": counter}), repeats, warmup=0) / n
+    vm_hist = (
+        median_time(lambda: run(call, {"c": counter}, [History()]), repeats, warmup=0)
+        / n
+    )
     return [
         ("plain loop: c.tick()", base, 1.0),
         ("VM: REPEAT(n, CALL(c.tick))", vm_call, vm_call / base),
