@@ -59,7 +59,6 @@ class CompiledFunction:
     key: tuple
     fn: Any
     input_dtypes: tuple[str, ...]
-    input_ndims: tuple[int, ...]
     name: str | None = None
     calls: int = field(default=0)
 
@@ -233,7 +232,6 @@ def compile_function(
             key=key,
             fn=fn,
             input_dtypes=tuple(v.type.dtype for v in inputs),
-            input_ndims=tuple(v.type.ndim for v in inputs),
             name=name,
         )
         _cache[key] = compiled

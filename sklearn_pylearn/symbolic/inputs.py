@@ -71,8 +71,3 @@ class GraphInputs:
         self.variables.append(var)
         self.values.append(arr)
         return var
-
-    def extend(self, other: GraphInputs) -> None:
-        """Append another collection's inputs after this one's."""
-        self.variables.extend(other.variables)
-        self.values.extend(other.values)
