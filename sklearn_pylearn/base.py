@@ -12,7 +12,11 @@ pipeline fold a chain of such steps into one matrix product.
 import warnings
 
 import numpy as np
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+)
 
 from . import __version__
 from .exceptions import VersionMismatchWarning
@@ -263,6 +267,7 @@ class NamedOutputsMixin:
         X_sym = inputs.data("X", X_arr)
         y_sym = None
         if y is not None:
+            check_consistent_length(X_arr, y)
             y_sym = inputs.data("y", self._encode_target(y, X_arr.dtype))
         exprs = self._build_outputs(X_sym, y_sym, inputs, names)
         fn = compile_function(

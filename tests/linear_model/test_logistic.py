@@ -143,6 +143,10 @@ def test_compute_errors_name_the_problem():
         ValueError, match=r"\['nll'\] compare with the truth and need y"
     ):
         clf.compute(X, outputs=["prediction", "nll"])
+    with pytest.raises(
+        ValueError, match=r"inconsistent numbers of samples: \[150, 10\]"
+    ):
+        clf.compute(X, y[:10], outputs=["nll"])
     with pytest.raises(ValueError, match=r"labels not seen in fit: \[7\]"):
         clf.compute(X, np.full(len(X), 7), outputs=["nll"])
 
