@@ -5,9 +5,8 @@ Public helpers at the top level: :func:`compile_stats`, :func:`clear_compile_cac
 :func:`config_context`, :func:`get_config`, :func:`set_config`.
 """
 
-__version__ = "0.1.0"
-
 from ._config import config_context, get_config, set_config
+from ._version import __version__
 from .symbolic.compile import clear_compile_cache, compile_stats
 
 __all__ = [

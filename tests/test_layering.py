@@ -11,6 +11,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "sklearn_pylearn"
 LAYERS = {
     "__init__": 7,  # the package root re-exports; others may read only __version__
     "_config": 1,
+    "_version": 1,
     "exceptions": 1,
     "utils": 1,
     "symbolic": 2,

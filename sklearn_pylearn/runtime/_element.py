@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import ProgramError
+from ..exceptions import ProgramError
 from ._refs import Ref, is_import_ref
 
 __all__ = ["Element", "Matches"]

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ._errors import ProgramError, UntrustedReferenceError
+from ..exceptions import ProgramError, UntrustedReferenceError
 
 __all__ = [
     "Ref",

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from ..exceptions import ProgramError
 from ._element import (
     _INDENT,
     Element,
@@ -39,7 +40,6 @@ from ._element import (
     _show_arg,
     _show_ref,
 )
-from ._errors import ProgramError
 from ._refs import function_ref
 
 __all__ = [

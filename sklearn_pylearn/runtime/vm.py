@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import ProgramError
+from ..exceptions import ProgramError
 from ._refs import Ref, check_context_name, check_trusted, resolve, trusted_names
 from ._state import (
     build_object,

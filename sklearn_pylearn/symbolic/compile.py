@@ -54,6 +54,11 @@ class CompiledFunction:
         The underlying PyTensor function.
     input_dtypes : tuple of str
         The dtype each positional input is converted to.
+    trust_input : bool
+        Compiled with ``trust_input=True`` (see :func:`compile_function`): arrays
+        that already have their input's dtype are passed on unchecked.
+    calls : int
+        How many times it was called.
     """
 
     key: tuple
@@ -61,16 +66,28 @@ class CompiledFunction:
     input_dtypes: tuple[str, ...]
     name: str | None = None
     calls: int = field(default=0)
+    trust_input: bool = False
+
+    def __post_init__(self) -> None:
+        self._dtypes = tuple(np.dtype(dt) for dt in self.input_dtypes)
 
     def __call__(self, *args: Any) -> Any:
-        if len(args) != len(self.input_dtypes):
+        if len(args) != len(self._dtypes):
             raise TypeError(
                 f"compiled function {self.name!r} takes {len(self.input_dtypes)} "
                 f"inputs, got {len(args)}."
             )
-        arrays = [
-            np.asarray(a, dtype=dt) for a, dt in zip(args, self.input_dtypes)
-        ]
+        if self.trust_input:
+            # Per-call overhead matters (a training step): convert only what
+            # does not already have the input's type.
+            arrays = [
+                a
+                if type(a) is np.ndarray and a.dtype is dt
+                else np.asarray(a, dtype=dt)
+                for a, dt in zip(args, self._dtypes)
+            ]
+        else:
+            arrays = [np.asarray(a, dtype=dt) for a, dt in zip(args, self._dtypes)]
         if self.calls:
             self.calls += 1
             return self.fn(*arrays)
@@ -176,6 +193,7 @@ def compile_function(
     *,
     updates: Mapping[Variable, Variable] | None = None,
     name: str | None = None,
+    trust_input: bool = False,
 ) -> CompiledFunction:
     """Compile a graph, or return the cached function of a graph of the same structure.
 
@@ -190,6 +208,10 @@ def compile_function(
         Updates of shared variables, as PyTensor's ``function`` takes them.
     name : str, optional
         A name for messages and printing.
+    trust_input : bool, default=False
+        Skip PyTensor's input checks on each call (the caller passes arrays of the
+        right ndim; dtypes are still converted). Part of the cache key: a trusting
+        function is never shared with a checking one.
 
     Returns
     -------
@@ -208,7 +230,7 @@ def compile_function(
     mode = get_config()["compile_mode"]
     single = isinstance(outputs, Variable)
     out_list = [outputs] if single else list(outputs)
-    key = (single, structural_key(inputs, out_list, updates, mode))
+    key = (single, bool(trust_input), structural_key(inputs, out_list, updates, mode))
     with _lock:
         cached = _cache.get(key)
         if cached is not None:
@@ -226,6 +248,7 @@ def compile_function(
             )
         except Exception as exc:
             raise CompileError(f"could not compile graph {name!r}: {exc}") from exc
+        fn.trust_input = bool(trust_input)
         _stats["compile_seconds"] += time.perf_counter() - start
         _stats["compiles"] += 1
         compiled = CompiledFunction(
@@ -233,6 +256,7 @@ def compile_function(
             fn=fn,
             input_dtypes=tuple(v.type.dtype for v in inputs),
             name=name,
+            trust_input=bool(trust_input),
         )
         _cache[key] = compiled
         return compiled

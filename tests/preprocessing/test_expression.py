@@ -8,7 +8,7 @@ import pandas as pd
 import pytensor.tensor as pt
 import pytest
 from sklearn.base import clone
-from sklearn.utils._param_validation import InvalidParameterError
+from sklearn_pylearn.utils._sklearn_compat import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_pylearn import compile_stats
