@@ -1,6 +1,7 @@
 """Cold and warm compile cost of the demo job, per PyTensor compile mode.
 
-Each run is a fresh Python process running the demo (``sklearn_pylearn._demo``).
+Each run is a fresh Python process running the demo (``python -m sklearn_pylearn
+demo``, through its ``main``).
 *Cold*: a new, empty PyTensor compile directory and Numba cache directory (through
 ``PYTENSOR_FLAGS=base_compiledir=...`` and ``NUMBA_CACHE_DIR``), as on a fresh
 machine. *Warm*: the same directories again, as on every later run. Prints the
@@ -23,12 +24,13 @@ from pathlib import Path
 from _common import markdown_table, replace_section
 
 JOB = """
-import json, sklearn_pylearn
-from sklearn_pylearn._demo import run_demo
+import contextlib, io, json, sklearn_pylearn
+from sklearn_pylearn.__main__ import main
 mode = {mode!r}
 sklearn_pylearn.set_config(compile_mode=None if mode == "default" else mode)
-report = run_demo(out=lambda *a: None)
-print(json.dumps({{"stats": sklearn_pylearn.compile_stats(), "report": report}}))
+with contextlib.redirect_stdout(io.StringIO()):
+    main(["demo"])
+print(json.dumps({{"stats": sklearn_pylearn.compile_stats()}}))
 """
 
 MODES = ["default", "FAST_COMPILE", "CVM"]

@@ -20,7 +20,6 @@ from sklearn.compose import ColumnTransformer
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
-from sklearn_pylearn.utils._sklearn_compat import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_pylearn import _fusion, compile_stats, config_context
@@ -42,6 +41,7 @@ from sklearn_pylearn.preprocessing import (
     StandardScaler,
 )
 from sklearn_pylearn.symbolic import rowwise
+from sklearn_pylearn.utils._sklearn_compat import InvalidParameterError
 from sklearn_pylearn.utils.validation import validate_float_input
 
 RNG = np.random.RandomState(0)

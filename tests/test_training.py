@@ -8,7 +8,6 @@ import pytensor.tensor as pt
 import pytest
 
 from sklearn_pylearn.runtime import CALL, EVENT, REPEAT, VirtualMachine
-from sklearn_pylearn.runtime._testing import Scores
 from sklearn_pylearn.training import (
     ConvergenceMonitor,
     MinibatchSource,
@@ -19,6 +18,7 @@ from sklearn_pylearn.training import (
     epoch_program,
     run_training,
 )
+from tests.runtime.fixtures import Scores
 
 RNG = np.random.RandomState(0)
 X = RNG.normal(size=(50, 3))

@@ -314,6 +314,7 @@ class LogisticRegression(
             y_ndim=1 if n_outputs == 1 else 2,
             hyper_names=("l2",),
             name=f"{type(self).__name__}.train_step",
+            key=("logistic", n_outputs == 1, self.fit_intercept, len(params)),
         )
         if self.solver == "sgd":
             solver_params = {"momentum": 0.0}

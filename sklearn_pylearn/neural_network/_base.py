@@ -237,6 +237,7 @@ class BaseMLP(
             nesterov=bool(self.nesterovs_momentum) and self.momentum > 0,
             hyper_names=("alpha",),
             name=f"{type(self).__name__}.train_step",
+            key=("mlp", self.activation, self.out_activation_, len(params)),
         )
 
     def _make_trainer(self, step, incremental, validation):

@@ -36,7 +36,6 @@ from .checkpoint import (
     write_checkpoint,
 )
 from .hooks import Checkpoint, EarlyStopping, History, Hook, ProgressBar, improves
-from .optimize import batched, optimize
 from .program import (
     BREAK,
     BUFFER_REPEAT,
@@ -84,7 +83,6 @@ __all__ = [
     "StateError",
     "UntrustedReferenceError",
     "VirtualMachine",
-    "batched",
     "count_steps",
     "element_from_data",
     "handle_interrupts",
@@ -92,7 +90,6 @@ __all__ = [
     "latest_checkpoint",
     "list_checkpoints",
     "load_latest",
-    "optimize",
     "read_checkpoint",
     "register_trusted",
     "write_checkpoint",

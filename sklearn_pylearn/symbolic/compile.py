@@ -31,6 +31,7 @@ __all__ = [
     "structural_key",
     "compile_stats",
     "clear_compile_cache",
+    "current_mode_key",
     "is_cached",
 ]
 
@@ -108,6 +109,22 @@ def _mode_key(mode: str | None) -> str:
     if mode is None:
         return f"default:{pytensor.config.mode}:{pytensor.config.linker}"
     return str(mode)
+
+
+def current_mode_key() -> str:
+    """The compile mode that :func:`compile_function` keys its cache by now.
+
+    A caller that memoises what it built around a compiled function includes
+    this in its memo's key.
+
+    Examples
+    --------
+    >>> from sklearn_pylearn import config_context
+    >>> with config_context(compile_mode="FAST_COMPILE"):
+    ...     current_mode_key()
+    'FAST_COMPILE'
+    """
+    return _mode_key(get_config()["compile_mode"])
 
 
 def _constant_key(const: Constant) -> tuple:

@@ -22,7 +22,7 @@ from sklearn_pylearn.runtime import (
     list_checkpoints,
     read_checkpoint,
 )
-from sklearn_pylearn.runtime._testing import (
+from tests.runtime.fixtures import (
     Recorder,
     Scores,
     make_context,

@@ -29,8 +29,8 @@ from sklearn_pylearn.runtime import (
     count_steps,
     element_from_data,
 )
-from sklearn_pylearn.runtime._testing import Recorder
 from sklearn_pylearn.runtime.program import check_program
+from tests.runtime.fixtures import Recorder
 
 
 def full_program():

@@ -1,9 +1,10 @@
 """Test fixture: a tiny seeded training program (numpy SGD linear regression).
 
-The runtime's tests and benchmarks use it, and so do the subprocesses of the kill
-and resume tests, which is why it lives in the package::
+The runtime's tests and ``benchmarks/bench_runtime.py`` use it, and so do the
+subprocesses of the kill and resume tests, which run it from the repository
+root (``tests/conftest.py`` puts the root on the path)::
 
-    python -m sklearn_pylearn.runtime._testing --dir CKPT --out params.npz
+    python -m tests.runtime.fixtures --dir CKPT --out params.npz
 
 runs the program with a :class:`~sklearn_pylearn.runtime.Checkpoint` hook,
 resuming from ``CKPT`` when it holds a checkpoint, and writes the final
@@ -25,14 +26,23 @@ from typing import Any
 
 import numpy as np
 
-from ._refs import Ref, register_trusted
-from .hooks import Checkpoint, History
-from .optimize import batched
-from .program import CALL, EVENT, FILT, REPEAT, SEQ, Element
-from .vm import VirtualMachine
+from sklearn_pylearn.runtime import (
+    CALL,
+    EVENT,
+    FILT,
+    REPEAT,
+    SEQ,
+    Checkpoint,
+    Element,
+    History,
+    Ref,
+    VirtualMachine,
+    register_trusted,
+)
+from sklearn_pylearn.runtime._optimize import batched
 
 __all__ = [
-    "AffineMap",
+    "NumpyAffine",
     "LinearModel",
     "Recorder",
     "RegressionData",
@@ -45,7 +55,7 @@ __all__ = [
     "run_reference",
 ]
 
-_MODULE = "sklearn_pylearn.runtime._testing"
+_MODULE = "tests.runtime.fixtures"
 
 
 class RegressionData:
@@ -210,15 +220,16 @@ class Scores:
         return {self.name: value}
 
 
-class AffineMap:
-    """``x -> x @ W + b``, which merges with a following AffineMap into one map.
+class NumpyAffine:
+    """``x -> x @ W + b``, which merges with a following NumpyAffine into one map.
 
     The stand-in for a compiled function in the SEQ-merging optimisation: two
     chained maps fold into one matrix product (equal up to rounding).
 
     Examples
     --------
-    >>> f, g = AffineMap(np.eye(2) * 2, np.ones(2)), AffineMap(np.eye(2), np.zeros(2))
+    >>> f = NumpyAffine(np.eye(2) * 2, np.ones(2))
+    >>> g = NumpyAffine(np.eye(2), np.zeros(2))
     >>> h = f.merge_with(g, pipe=True)
     >>> h(np.ones((1, 2))), g(f(np.ones((1, 2))))
     (array([[3., 3.]]), array([[3., 3.]]))
@@ -231,10 +242,10 @@ class AffineMap:
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return x @ self.W + self.b
 
-    def merge_with(self, other: Any, *, pipe: bool) -> AffineMap | None:
-        if not pipe or not isinstance(other, AffineMap):
+    def merge_with(self, other: Any, *, pipe: bool) -> NumpyAffine | None:
+        if not pipe or not isinstance(other, NumpyAffine):
             return None
-        return AffineMap(self.W @ other.W, self.b @ other.W + other.b)
+        return NumpyAffine(self.W @ other.W, self.b @ other.W + other.b)
 
 
 class Recorder:
@@ -309,7 +320,7 @@ class SelfSignal:
         return self.calls
 
 
-register_trusted(AffineMap, LinearModel, Recorder, RegressionData, Scores, SelfSignal)
+register_trusted(NumpyAffine, LinearModel, Recorder, RegressionData, Scores, SelfSignal)
 
 
 def make_program(n_epochs: int = 4, n_batches: int = 25) -> Element:
@@ -413,6 +424,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    from sklearn_pylearn.runtime._testing import main as _main
+    from tests.runtime.fixtures import main as _main
 
     sys.exit(_main())
