@@ -42,7 +42,13 @@ from sklearn_pylearn.runtime import (
 from sklearn_pylearn.runtime._optimize import batched
 
 __all__ = [
+    "DEBUG_CALLS",
+    "Dataset",
+    "Layer",
     "NumpyAffine",
+    "PCAAnalysis",
+    "cd1_update",
+    "my_debugfn",
     "LinearModel",
     "Recorder",
     "RegressionData",
@@ -320,7 +326,65 @@ class SelfSignal:
         return self.calls
 
 
+# -- the seed's own examples (plugin_JB): objects whose bound methods programs call --
+
+
+class Dataset:
+    """The seed's ``Dataset(numpy.random.RandomState(123).randn(13, 1))``: rows,
+    one per ``next()``, cycling."""
+
+    def __init__(self, data: np.ndarray) -> None:
+        self.data = np.asarray(data)
+        self.i = 0
+
+    def next(self) -> np.ndarray:
+        row = self.data[self.i % len(self.data)]
+        self.i += 1
+        return row
+
+
+class PCAAnalysis:
+    """The seed's ``PCA_Analysis``: ``analyze(rows)`` keeps the rows' mean and
+    principal axes."""
+
+    def __init__(self) -> None:
+        self.mean = None
+        self.components = None
+
+    def analyze(self, rows: Sequence[np.ndarray]) -> np.ndarray:
+        X = np.asarray(rows, dtype=float)
+        self.mean = X.mean(axis=0)
+        _, _, vt = np.linalg.svd(X - self.mean, full_matrices=False)
+        self.components = vt
+        return self.components
+
+
+class Layer:
+    """An RBM layer stand-in: ``W`` and how many CD-1 updates it received."""
+
+    def __init__(self, n_visible: int, n_hidden: int, seed: int = 0) -> None:
+        self.W = np.random.RandomState(seed).normal(size=(n_visible, n_hidden))
+        self.updates = 0
+
+
+def cd1_update(layer: Layer) -> float:
+    """The seed's ``cd1_update``: one (stand-in) contrastive-divergence update."""
+    layer.W = layer.W * 0.9
+    layer.updates += 1
+    return float(np.abs(layer.W).sum())
+
+
+DEBUG_CALLS: list[int] = []
+
+
+def my_debugfn() -> int:
+    """The seed's ``my_debugfn``: counts its calls (in this process)."""
+    DEBUG_CALLS.append(1)
+    return len(DEBUG_CALLS)
+
+
 register_trusted(NumpyAffine, LinearModel, Recorder, RegressionData, Scores, SelfSignal)
+register_trusted(Dataset, PCAAnalysis, Layer, cd1_update, my_debugfn)
 
 
 def make_program(n_epochs: int = 4, n_batches: int = 25) -> Element:
@@ -333,7 +397,7 @@ def make_program(n_epochs: int = 4, n_batches: int = 25) -> Element:
         SEQ([
             CALL(data.shuffle),
             REPEAT(3, SEQ([CALL(data.next_batch), FILT(model.sgd_step)])),
-            CALL(model.evaluate, data),
+            CALL(model.evaluate, Ref('data')),
             EVENT('epoch_end'),
         ]),
     )
