@@ -40,6 +40,8 @@ from ..utils._sklearn_compat import (
     StrOptions,
     check_optimize_result,
     check_sample_weight,
+    fit_context,
+    with_callbacks,
 )
 from . import _mlp_graph as mlp_graph
 
@@ -72,6 +74,28 @@ class BaseMLP(
     _parameter_constraints.pop("loss", None)
 
     # -- fitting ------------------------------------------------------------------
+    @with_callbacks
+    @fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels or a label-indicator matrix (multi-label) for the
+            classifier, targets for the regressor.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self
+        """
+        self._begin_callbacks(X, y)
+        self._fit(X, y, sample_weight=sample_weight, incremental=False)
+        self._end_callbacks(X, y)
+        return self
+
     def _begin_callbacks(self, X, y):
         if hasattr(self, "_init_callback_context"):
             ctx = self._init_callback_context(max_subtasks=None)

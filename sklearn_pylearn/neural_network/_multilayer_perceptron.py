@@ -1,11 +1,5 @@
-"""MLPClassifier and MLPRegressor trained by one compiled step per minibatch.
-
-scikit-learn's parameters, defaults, initial weights and fitted attributes; the
-training step (forward pass, loss, gradients and the optimiser's update) is ONE
-compiled function whose hyper-parameters are inputs, run by a runtime program
-(:mod:`sklearn_pylearn.training`): progress bar, early stopping, checkpoints and
-resume, divergence errors and scikit-learn's callbacks come from there.
-"""
+"""MLPClassifier and MLPRegressor: what differs between the two (targets, outputs,
+scores); the shared fitting is :class:`~._base.BaseMLP`'s."""
 
 import numpy as np
 import pytensor.tensor as pt
@@ -33,7 +27,6 @@ from ..utils._sklearn_compat import (
     StrOptions,
     check_partial_fit_first_call,
     fit_context,
-    with_callbacks,
 )
 from ..utils.validation import validate_float_input
 from . import _mlp_graph as mlp_graph
@@ -184,27 +177,6 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return (
             "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
         )
-
-    @with_callbacks
-    @fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
-        """Fit the model to data ``X`` and labels ``y``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_labels)
-            Class labels, or a label-indicator matrix (multi-label).
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        self
-        """
-        self._begin_callbacks(X, y)
-        self._fit(X, y, sample_weight=sample_weight, incremental=False)
-        self._end_callbacks(X, y)
-        return self
 
     @available_if(_stochastic_solver)
     @fit_context(prefer_skip_nested_validation=True)
@@ -479,26 +451,6 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     def _out_activation(self):
         return "identity"
-
-    @with_callbacks
-    @fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
-        """Fit the model to data ``X`` and targets ``y``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        self
-        """
-        self._begin_callbacks(X, y)
-        self._fit(X, y, sample_weight=sample_weight, incremental=False)
-        self._end_callbacks(X, y)
-        return self
 
     @available_if(_stochastic_solver)
     @fit_context(prefer_skip_nested_validation=True)
