@@ -24,6 +24,7 @@ from functools import reduce
 from typing import Any, NamedTuple
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
 from sklearn.utils._set_output import _wrap_data_with_container
 from sklearn.utils.validation import check_array, check_is_fitted
@@ -34,7 +35,12 @@ from .symbolic.affine import AffineMap
 from .symbolic.compile import CompiledFunction, compile_function
 from .symbolic.inputs import GraphInputs
 from .symbolic.rowwise import is_rowwise, run_in_row_blocks
-from .utils.validation import validate_float_input
+from .utils.validation import (
+    float16_compute,
+    match_sparse,
+    sparse_refused_message,
+    validate_float_input,
+)
 
 __all__ = [
     "FoldedGroup",
@@ -448,12 +454,30 @@ class SegmentFunction:
         return run_in_row_blocks(self.fn, X, self.values)
 
 
-def build_segment(calls, dtype, fold_affine: bool) -> SegmentFunction:
-    """Compose the calls' graphs into one graph and compile it (cached)."""
+def check_sparse_chain(calls) -> None:
+    """Raise the error of the first step that cannot take the sparse matrix it
+    would receive (each step says whether its output stays sparse)."""
+    for call in calls:
+        accept = getattr(call.estimator, "_sparse_output", None)
+        if accept is None:
+            raise TypeError(
+                f"Pipeline step {call.name!r}: {sparse_refused_message(call.estimator)}"
+            )
+        if not accept(call.method):
+            return
+
+
+def build_segment(calls, dtype, fold_affine: bool, format=None) -> SegmentFunction:
+    """Compose the calls' graphs into one graph and compile it (cached).
+
+    ``format`` ("csr") compiles for a sparse input matrix.
+    """
     check_segment(calls)
+    if format is not None:
+        check_sparse_chain(calls)
     blocks = fold_blocks(calls, fold_affine)
     inputs = GraphInputs(dtype)
-    X = inputs.placeholder("X", 2)
+    X = inputs.placeholder("X", 2, format=format)
     out = X
     for block in blocks:
         if block.head:
@@ -509,30 +533,43 @@ def same_snapshot(a: tuple, b: tuple) -> bool:
     return True
 
 
-def segment_function(cache: dict, calls, dtype, fold_affine) -> SegmentFunction:
+def segment_function(
+    cache: dict, calls, dtype, fold_affine, format=None
+) -> SegmentFunction:
     """Return the cached segment function, rebuilding it when a step changed."""
     dtype = np.dtype(dtype)
     mode = get_config()["compile_mode"]
-    key = (tuple((c.index, c.method) for c in calls), dtype.str, fold_affine, mode)
+    key = (
+        tuple((c.index, c.method) for c in calls),
+        dtype.str,
+        fold_affine,
+        mode,
+        format,
+    )
     entry = cache.get(key)
     if entry is None or not same_snapshot(entry.snapshot, snapshot(calls)):
-        entry = cache[key] = build_segment(calls, dtype, fold_affine)
+        entry = cache[key] = build_segment(calls, dtype, fold_affine, format)
     return entry
 
 
 def run_segment(cache: dict, calls, X, fold_affine: bool):
-    """Validate ``X`` at the segment's first step and run the segment."""
+    """Validate ``X`` at the segment's first step and run the segment.
+
+    A sparse ``X`` (when the first step takes it) runs through a graph compiled for
+    a CSR input; float16 runs as ``float16_compute`` says for the segment's steps.
+    """
     first, last = calls[0], calls[-1]
     if first.method == "inverse_transform":
         X_arr = first.estimator._check_output_space(X, "inverse_transform")
-        entry = segment_function(cache, calls, X_arr.dtype, fold_affine)
     else:
         X_arr = validate_float_input(
             first.estimator, X, reset=False, copy=False, ensure_all_finite=False
         )
-        entry = segment_function(cache, calls, X_arr.dtype, fold_affine)
-        if not entry.output_reveals_nonfinite:
-            _check_finite(first.estimator, X_arr)
+    X_arr, out_dtype = float16_compute(X_arr, [call.estimator for call in calls])
+    format = X_arr.format if sp.issparse(X_arr) else None
+    entry = segment_function(cache, calls, X_arr.dtype, fold_affine, format)
+    if first.method != "inverse_transform" and not entry.output_reveals_nonfinite:
+        _check_finite(first.estimator, X_arr)
     try:
         out = entry(X_arr)
     except _RUNTIME_ERRORS as exc:
@@ -543,6 +580,9 @@ def run_segment(cache: dict, calls, X, fold_affine: bool):
         ) from exc
     if entry.output_reveals_nonfinite and not np.isfinite(np.sum(out)):
         _check_finite(first.estimator, X_arr)  # raises when X itself was not finite
+    if out_dtype is not None:
+        out = out.astype(out_dtype)
+    out = match_sparse(out, X)
     if last.method == "transform":
         out = _wrap_data_with_container("transform", out, X, last.estimator)
     return finish_output(last.estimator, last.method, out)
@@ -551,7 +591,12 @@ def run_segment(cache: dict, calls, X, fold_affine: bool):
 def _check_finite(estimator, X):
     """scikit-learn's NaN / inf error for ``X`` (honours ``assume_finite``)."""
     check_array(
-        X, dtype=None, ensure_all_finite=True, estimator=estimator, input_name="X"
+        X,
+        accept_sparse=True,
+        dtype=None,
+        ensure_all_finite=True,
+        estimator=estimator,
+        input_name="X",
     )
 
 

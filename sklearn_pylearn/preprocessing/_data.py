@@ -12,7 +12,10 @@ from sklearn import preprocessing as sk_preprocessing
 
 from ..base import SymbolicTransformerMixin
 from ..symbolic.affine import AffineMap
+from ..symbolic.sparse import scale_columns
 from ..utils.validation import check_fit_input
+
+_KEEPS_FLOAT16 = (np.float64, np.float32, np.float16)
 
 __all__ = ["StandardScaler", "MinMaxScaler"]
 
@@ -23,7 +26,9 @@ class StandardScaler(SymbolicTransformerMixin, sk_preprocessing.StandardScaler):
     The same estimator as :class:`sklearn.preprocessing.StandardScaler` (same
     parameters, fitted attributes and results); its transform and inverse transform
     are compiled graphs that fuse in :class:`sklearn_pylearn.pipeline.Pipeline`.
-    Input must be dense and finite: NaN raises an error (impute first).
+    Sparse (CSR / CSC) input works with ``with_mean=False`` and gives a CSR result,
+    as in scikit-learn; float16 input stays float16. Unlike scikit-learn, NaN
+    raises an error (impute first): graphs are compiled for finite data.
 
     Parameters
     ----------
@@ -60,6 +65,8 @@ class StandardScaler(SymbolicTransformerMixin, sk_preprocessing.StandardScaler):
     array([[3., 3.]])
     """
 
+    _input_dtypes = _KEEPS_FLOAT16
+
     def fit(self, X, y=None, sample_weight=None):
         """Compute the mean and standard deviation (see scikit-learn's ``fit``)."""
         check_fit_input(self, X)
@@ -91,6 +98,21 @@ class StandardScaler(SymbolicTransformerMixin, sk_preprocessing.StandardScaler):
         copy = copy if copy is not None else self.copy
         return self._run_symbolic(X, "inverse_transform", copy=copy)
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = not self.with_mean
+        return tags
+
+    def _sparse_output(self, method):
+        """Sparse input stays sparse; centring it is scikit-learn's ValueError."""
+        if self.with_mean:
+            verb = "center" if method == "transform" else "uncenter"
+            raise ValueError(
+                f"Cannot {verb} sparse matrices: pass `with_mean=False` instead. "
+                "See docstring for motivation and alternatives."
+            )
+        return True
+
     def _symbolic_transform(self, X, inputs):
         # One multiply-add with precomputed 1 / scale and -mean / scale: faster than
         # subtract-then-divide, and equal to scikit-learn's result up to rounding.
@@ -98,7 +120,7 @@ class StandardScaler(SymbolicTransformerMixin, sk_preprocessing.StandardScaler):
 
     def _symbolic_inverse_transform(self, X, inputs):
         if self.with_std:
-            X = X * inputs.add("scale", self.scale_)
+            X = scale_columns(X, inputs.add("scale", self.scale_))
         if self.with_mean:
             X = X + inputs.add("mean", self.mean_)
         return X
@@ -116,7 +138,9 @@ class MinMaxScaler(SymbolicTransformerMixin, sk_preprocessing.MinMaxScaler):
 
     The same estimator as :class:`sklearn.preprocessing.MinMaxScaler` (same
     parameters, fitted attributes and results); its transform and inverse transform
-    are compiled graphs. Input must be dense and finite.
+    are compiled graphs; float16 input stays float16. As in scikit-learn, sparse
+    input raises a TypeError (use ``MaxAbsScaler``, or densify); unlike
+    scikit-learn, NaN raises an error (impute first).
 
     Parameters
     ----------
@@ -146,6 +170,8 @@ class MinMaxScaler(SymbolicTransformerMixin, sk_preprocessing.MinMaxScaler):
     >>> MinMaxScaler().fit(X).transform([[2.0, 2.0]])
     array([[1.5, 0. ]])
     """
+
+    _input_dtypes = _KEEPS_FLOAT16
 
     def fit(self, X, y=None):
         """Compute the per-feature minimum and maximum."""

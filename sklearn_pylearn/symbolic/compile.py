@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pytensor
+import scipy.sparse as sp
 from pytensor.compile.sharedvalue import SharedVariable
 from pytensor.graph.basic import Constant, Variable
 from pytensor.graph.traversal import io_toposort
@@ -68,9 +69,7 @@ class CompiledFunction:
                 f"compiled function {self.name!r} takes {len(self.input_dtypes)} "
                 f"inputs, got {len(args)}."
             )
-        arrays = [
-            np.asarray(a, dtype=dt) for a, dt in zip(args, self.input_dtypes)
-        ]
+        arrays = [_as_input(a, dt) for a, dt in zip(args, self.input_dtypes)]
         if self.calls:
             self.calls += 1
             return self.fn(*arrays)
@@ -85,6 +84,12 @@ class CompiledFunction:
     def graph_str(self) -> str:
         """Return the optimised graph, as printed by ``pytensor.dprint``."""
         return pytensor.dprint(self.fn, file="str", print_type=True)
+
+
+def _as_input(value: Any, dtype: str) -> Any:
+    if sp.issparse(value):
+        return value if value.dtype == dtype else value.astype(dtype)
+    return np.asarray(value, dtype=dtype)
 
 
 def _mode_key(mode: str | None) -> str:
