@@ -11,6 +11,7 @@ from sklearn import decomposition as sk_decomposition
 
 from ..base import SymbolicTransformerMixin
 from ..symbolic.affine import AffineMap
+from ..utils.fitting import restore_on_error
 from ..utils.validation import check_fit_input, sparse_refused_message
 
 __all__ = ["PCA"]
@@ -73,13 +74,15 @@ default="auto"
 
     def fit(self, X, y=None):
         """Fit the model with ``X`` (see scikit-learn's ``PCA.fit``)."""
-        check_fit_input(self, X)
-        return super().fit(X, y)
+        with restore_on_error(self):
+            check_fit_input(self, X)
+            return super().fit(X, y)
 
     def fit_transform(self, X, y=None):
         """Fit the model and return ``X`` projected on its components."""
-        check_fit_input(self, X)
-        return super().fit_transform(X, y)
+        with restore_on_error(self):
+            check_fit_input(self, X)
+            return super().fit_transform(X, y)
 
     def transform(self, X):
         """Project ``X`` on the principal components with a compiled graph.

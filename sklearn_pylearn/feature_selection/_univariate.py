@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_X_y
 from ..symbolic.compile import compile_function
 from ..symbolic.inputs import GraphInputs
 from ..symbolic.stats import anova_f_graph, correlation_graph
+from ..utils.fitting import restore_on_error
 from ..utils.validation import check_fit_input, check_frame_columns
 from ._base import SymbolicSelectorMixin
 
@@ -117,6 +118,7 @@ def f_regression(X, y, *, center=True, force_finite=True):
     1
     """
     X, y = _check_X_y(f_regression, X, y, np.float64)
+    y = y.astype(np.float64, copy=False)
     with np.errstate(divide="ignore", invalid="ignore"):
         corr = _run(
             f"f_regression(center={center})",
@@ -180,5 +182,6 @@ class SelectKBest(SymbolicSelectorMixin, sk_fs.SelectKBest):
 
     def fit(self, X, y=None):
         """Score the features with ``score_func`` and record the k best."""
-        check_fit_input(self, X)
-        return super().fit(X, y)
+        with restore_on_error(self):
+            check_fit_input(self, X)
+            return super().fit(X, y)

@@ -2,6 +2,7 @@
 
 from sklearn import feature_selection as sk_fs
 
+from ..utils.fitting import restore_on_error
 from ..utils.validation import check_fit_input
 from ._base import SymbolicSelectorMixin
 
@@ -37,5 +38,6 @@ class VarianceThreshold(SymbolicSelectorMixin, sk_fs.VarianceThreshold):
 
     def fit(self, X, y=None):
         """Learn the per-feature variances of ``X``."""
-        check_fit_input(self, X)
-        return super().fit(X, y)
+        with restore_on_error(self):
+            check_fit_input(self, X)
+            return super().fit(X, y)

@@ -13,6 +13,7 @@ from sklearn import preprocessing as sk_preprocessing
 from ..base import SymbolicTransformerMixin
 from ..symbolic.affine import AffineMap
 from ..symbolic.sparse import scale_columns
+from ..utils.fitting import restore_on_error
 from ..utils.validation import check_fit_input
 
 _KEEPS_FLOAT16 = (np.float64, np.float32, np.float16)
@@ -69,13 +70,15 @@ class StandardScaler(SymbolicTransformerMixin, sk_preprocessing.StandardScaler):
 
     def fit(self, X, y=None, sample_weight=None):
         """Compute the mean and standard deviation (see scikit-learn's ``fit``)."""
-        check_fit_input(self, X)
-        return super().fit(X, y, sample_weight)
+        with restore_on_error(self):
+            check_fit_input(self, X)
+            return super().fit(X, y, sample_weight)
 
     def partial_fit(self, X, y=None, sample_weight=None):
         """Update the mean and standard deviation with a batch of samples."""
-        check_fit_input(self, X)
-        return super().partial_fit(X, y, sample_weight)
+        with restore_on_error(self):
+            check_fit_input(self, X)
+            return super().partial_fit(X, y, sample_weight)
 
     def transform(self, X, copy=None):
         """Standardize ``X`` with a compiled graph.
@@ -175,13 +178,15 @@ class MinMaxScaler(SymbolicTransformerMixin, sk_preprocessing.MinMaxScaler):
 
     def fit(self, X, y=None):
         """Compute the per-feature minimum and maximum."""
-        check_fit_input(self, X)
-        return super().fit(X, y)
+        with restore_on_error(self):
+            check_fit_input(self, X)
+            return super().fit(X, y)
 
     def partial_fit(self, X, y=None):
         """Update the per-feature minimum and maximum with a batch of samples."""
-        check_fit_input(self, X)
-        return super().partial_fit(X, y)
+        with restore_on_error(self):
+            check_fit_input(self, X)
+            return super().partial_fit(X, y)
 
     def transform(self, X):
         """Scale ``X`` to ``feature_range`` with a compiled graph."""

@@ -22,6 +22,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import SymbolicTransformerMixin, run_graph
+from ..utils.fitting import restore_on_error
 from ..utils.validation import validate_float_input
 
 __all__ = ["ExpressionTransformer"]
@@ -106,11 +107,12 @@ class ExpressionTransformer(
         -------
         self : ExpressionTransformer
         """
-        X = validate_float_input(self, X, reset=True)
-        probe = pt.tensor("X", dtype=X.dtype, shape=(None, X.shape[1]))
-        self._apply("func", probe)
-        if self.inverse_func is not None:
-            self._apply("inverse_func", probe)
+        with restore_on_error(self):
+            X = validate_float_input(self, X, reset=True)
+            probe = pt.tensor("X", dtype=X.dtype, shape=(None, X.shape[1]))
+            self._apply("func", probe)
+            if self.inverse_func is not None:
+                self._apply("inverse_func", probe)
         return self
 
     def transform(self, X):
