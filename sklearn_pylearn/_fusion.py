@@ -27,7 +27,11 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
 from sklearn.utils._set_output import _wrap_data_with_container
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+)
 
 from ._config import get_config
 from .base import SymbolicTransformerMixin, build_graph, finish_output, is_symbolic
@@ -478,17 +482,7 @@ def build_segment(calls, dtype, fold_affine: bool, format=None) -> SegmentFuncti
     blocks = fold_blocks(calls, fold_affine)
     inputs = GraphInputs(dtype)
     X = inputs.placeholder("X", 2, format=format)
-    out = X
-    for block in blocks:
-        if block.head:
-            call = block.calls[-1]
-            out = block.affine.symbolic(out, inputs)
-            out = call.estimator._symbolic_from_head(out, inputs, call.method)
-        elif block.affine is not None:
-            out = block.affine.symbolic(out, inputs)
-        else:
-            call = block.calls[0]
-            out = build_graph(call.estimator, out, inputs, call.method)
+    out = compose_blocks(blocks, X, inputs)
     names = "->".join(call.name for call in calls)
     fn = compile_function(
         inputs.variables, out, name=f"Pipeline[{names}].{calls[-1].method}"
@@ -501,6 +495,58 @@ def build_segment(calls, dtype, fold_affine: bool, format=None) -> SegmentFuncti
         rowwise=is_rowwise(X, inputs.variables, out),
         output_reveals_nonfinite=_single_dense_fold(blocks),
     )
+
+
+def compose_blocks(blocks, X, inputs):
+    """The graph of a segment's blocks applied to ``X``, in order."""
+    out = X
+    for block in blocks:
+        if block.head:
+            call = block.calls[-1]
+            out = block.affine.symbolic(out, inputs)
+            out = call.estimator._symbolic_from_head(out, inputs, call.method)
+        elif block.affine is not None:
+            out = block.affine.symbolic(out, inputs)
+        else:
+            call = block.calls[0]
+            out = build_graph(call.estimator, out, inputs, call.method)
+    return out
+
+
+def compute_outputs(calls, final_call, X, y, outputs, fold_affine: bool):
+    """``final.compute(...)`` on the output of the symbolic ``calls``, as ONE graph.
+
+    The transforms of ``calls`` (a fused segment, possibly empty) and the named
+    outputs of the final step (a fitted ``NamedOutputsMixin`` learner, in
+    ``final_call``) are composed into one graph, compiled through the structural
+    cache; returns compute's DataFrame.
+    """
+    final = final_call.estimator
+    check_is_fitted(final)
+    names = final._check_output_names(outputs, y)
+    first = calls[0].estimator if calls else final
+    if calls:
+        check_segment(calls)
+    X_arr = validate_float_input(first, X, reset=False, copy=False)
+    X_arr, _ = float16_compute(X_arr, [first])
+    inputs = GraphInputs(X_arr.dtype)
+    X_sym = inputs.placeholder("X", 2, format=getattr(X_arr, "format", None))
+    if sp.issparse(X_arr):
+        check_sparse_chain([*calls, final_call])
+    out = compose_blocks(fold_blocks(calls, fold_affine), X_sym, inputs)
+    y_sym = None
+    if y is not None:
+        check_consistent_length(X_arr, y)
+        y_sym = inputs.data("y", final._encode_target(y, X_arr.dtype))
+    exprs = final._build_outputs(out, y_sym, inputs, names)
+    steps = "->".join([call.name for call in calls] + [type(final).__name__])
+    fn = compile_function(
+        inputs.variables,
+        [exprs[name] for name in names],
+        name=f"Pipeline[{steps}].compute({', '.join(names)})",
+    )
+    values = fn(X_arr, *inputs.values[1:])
+    return final._as_frame(X, names, values)
 
 
 def _single_dense_fold(blocks) -> bool:

@@ -26,7 +26,9 @@ def all_estimators():
     """Return ``(name, class)`` for every public estimator of sklearn_pylearn.
 
     Modules are imported by walking the package, so this helper sits outside the
-    import layers: nothing in the package imports estimator families through it.
+    import layers: nothing in the package imports estimator families through it,
+    except :func:`sklearn_pylearn.pipeline.fuse`, which looks up at call time the
+    counterparts of a scikit-learn pipeline's steps.
 
     Examples
     --------
