@@ -27,6 +27,7 @@ from .symbolic.rowwise import is_rowwise, run_in_row_blocks
 from .utils.validation import (
     SPARSE_FORMATS,
     accepts_sparse,
+    as_graph_sparse,
     check_dense_numeric,
     float16_compute,
     input_dtypes,
@@ -187,7 +188,7 @@ class SymbolicTransformerMixin:
             estimator=self,
         )
         if sparse:
-            X = sp.csr_matrix(X)
+            X = as_graph_sparse(X)
         expected = len(self.get_feature_names_out())
         if X.shape[1] != expected:
             raise ValueError(

@@ -17,7 +17,7 @@ from ..symbolic.compile import compile_function
 from ..symbolic.inputs import GraphInputs
 from ..symbolic.stats import anova_f_graph, correlation_graph
 from ..utils.fitting import restore_on_error
-from ..utils.validation import check_fit_input, check_frame_columns
+from ..utils.validation import as_graph_sparse, check_fit_input, check_frame_columns
 from ._base import SymbolicSelectorMixin
 
 __all__ = ["f_classif", "f_regression", "SelectKBest"]
@@ -27,9 +27,7 @@ def _check_X_y(func, X, y, dtype):
     """Numeric X (dense, CSR or CSC) and y, as scikit-learn's score functions take."""
     check_frame_columns(func, X)
     X, y = check_X_y(X, y, accept_sparse=["csr", "csc"], dtype=dtype)
-    if sp.issparse(X) and not isinstance(X, sp.spmatrix):
-        X = sp.csr_matrix(X) if X.format == "csr" else sp.csc_matrix(X)
-    return X, y
+    return (as_graph_sparse(X) if sp.issparse(X) else X), y
 
 
 def _run(name, build, X, **arrays):

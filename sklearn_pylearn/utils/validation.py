@@ -11,6 +11,7 @@ __all__ = [
     "FLOAT_DTYPES",
     "SPARSE_FORMATS",
     "accepts_sparse",
+    "as_graph_sparse",
     "check_dense_numeric",
     "check_fit_input",
     "check_frame_columns",
@@ -208,9 +209,41 @@ def validate_float_input(estimator, X, *, reset, y="no_validation", **kwargs):
     params.update(kwargs)
     with _strings_as_type_error(estimator):
         out = validate_data(estimator, X, y, reset=reset, **params)
-    if sp.issparse(out) and not isinstance(out, sp.spmatrix):
-        out = sp.csr_matrix(out)  # PyTensor's sparse type takes spmatrix only
-    return out
+    return as_graph_sparse(out) if sp.issparse(out) else out
+
+
+def as_graph_sparse(X):
+    """A CSR / CSC matrix as PyTensor's sparse graphs take it.
+
+    PyTensor's sparse type takes ``scipy.sparse`` matrices (not arrays), and its
+    Numba kernels read index arrays as 32-bit: 64-bit indices that fit are
+    narrowed (a view would read garbage); a matrix too large for them raises.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> X = sp.csr_array(np.eye(2))
+    >>> X.indices = X.indices.astype(np.int64)
+    >>> out = as_graph_sparse(X)
+    >>> type(out).__name__, out.indices.dtype
+    ('csr_matrix', dtype('int32'))
+    """
+    limit = np.iinfo(np.int32).max
+    if max(X.shape) >= limit or X.nnz >= limit:
+        raise ValueError(
+            f"the sparse matrix of shape {X.shape} with {X.nnz} stored values is too "
+            "large for the compiled sparse kernels (32-bit indices); split it into "
+            "row blocks, or densify it."
+        )
+    cls = sp.csr_matrix if X.format == "csr" else sp.csc_matrix
+    if isinstance(X, sp.sparray) or X.format not in ("csr", "csc"):
+        X = cls(X) if X.format in ("csr", "csc") else sp.csr_matrix(X)
+    if X.indices.dtype != np.int32 or X.indptr.dtype != np.int32:
+        X = type(X)(
+            (X.data, X.indices.astype(np.int32), X.indptr.astype(np.int32)),
+            shape=X.shape,
+        )
+    return X
 
 
 def match_sparse(out, X):

@@ -235,3 +235,30 @@ def test_feature_names_out_follow_sklearn():
     ]
     sel = VarianceThreshold().fit(df.assign(d=1.0))
     assert list(sel.get_feature_names_out()) == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize(
+    "sparse_est",
+    [StandardScaler(with_mean=False), PCA(n_components=2), VarianceThreshold(),
+     SelectKBest(k=2)],
+    ids=lambda e: type(e).__name__,
+)
+def test_sparse_with_64_bit_indices_gives_the_dense_result(sparse_est):
+    """PyTensor's Numba sparse kernels read 32-bit indices: 64-bit ones must be
+    narrowed first, or a column selection reads garbage."""
+    X_sparse = sp.random(30, 4, density=0.5, format="csr", random_state=0)
+    X_sparse.indices = X_sparse.indices.astype(np.int64)
+    X_sparse.indptr = X_sparse.indptr.astype(np.int64)
+    out = clone(sparse_est).fit(X_sparse, Y).transform(X_sparse)
+    dense = X_sparse.toarray()
+    expected = clone(sparse_est).fit(dense, Y).transform(dense)
+    out = out.toarray() if sp.issparse(out) else out
+    # abs: PCA's components have an arbitrary sign
+    np.testing.assert_allclose(np.abs(out), np.abs(expected), rtol=1e-8, atol=1e-10)
+
+
+def test_too_large_sparse_matrix_is_refused_with_the_reason():
+    from sklearn_pylearn.utils.validation import as_graph_sparse
+
+    with pytest.raises(ValueError, match="too large for the compiled sparse kernels"):
+        as_graph_sparse(sp.csr_matrix((2, 2**31)))
