@@ -148,7 +148,9 @@ class SelectKBest(SymbolicSelectorMixin, sk_fs.SelectKBest):
 
     The same estimator as :class:`sklearn.feature_selection.SelectKBest`, with this
     module's compiled :func:`f_classif` as the default score function and a compiled
-    column gather as its transform. Input must be dense and finite.
+    column gather as its transform. Sparse (CSR / CSC) input gives a CSR result and
+    float16 stays float16, as in scikit-learn. Deliberately different: NaN raises
+    an error (impute first), and integer input gives float output.
 
     Parameters
     ----------

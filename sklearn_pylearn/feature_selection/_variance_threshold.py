@@ -12,8 +12,11 @@ __all__ = ["VarianceThreshold"]
 class VarianceThreshold(SymbolicSelectorMixin, sk_fs.VarianceThreshold):
     """Feature selector that removes all low-variance features.
 
-    The same estimator as :class:`sklearn.feature_selection.VarianceThreshold` on
-    dense, finite input; ``transform`` gathers the kept columns in a compiled graph.
+    The same estimator as :class:`sklearn.feature_selection.VarianceThreshold`;
+    ``transform`` gathers the kept columns in a compiled graph. Sparse (CSR / CSC)
+    input gives a CSR result and float16 stays float16, as in scikit-learn.
+    Deliberately different: NaN raises an error (scikit-learn lets it through;
+    impute first), and integer input gives float output.
 
     Parameters
     ----------
