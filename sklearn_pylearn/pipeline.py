@@ -26,11 +26,11 @@ from sklearn.utils.validation import check_is_fitted, check_memory
 
 from ._fusion import (
     FoldedGroup,
-    compute_outputs,
     FusedSegment,
     FusionPlan,
     StepCall,
     UnfusedStep,
+    compute_outputs,
     describe_segment,
     group_calls,
     run_segment,

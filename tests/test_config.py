@@ -30,7 +30,9 @@ def test_set_config_rejects_non_string_mode():
 
 
 def test_set_config_rejects_unknown_mode_listing_the_valid_ones():
-    with pytest.raises(ValueError, match=r"compile_mode='bogus' is not a PyTensor.*NUMBA"):
+    with pytest.raises(
+        ValueError, match=r"compile_mode='bogus' is not a PyTensor.*NUMBA"
+    ):
         set_config(compile_mode="bogus")
     assert get_config()["compile_mode"] is None
 

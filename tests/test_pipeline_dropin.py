@@ -120,7 +120,11 @@ def test_sparse_segment_compiles_once_per_structure():
     [
         (
             lambda: [StandardScaler(), VarianceThreshold(), MinMaxScaler()],
-            lambda: [skp.StandardScaler(), skfs.VarianceThreshold(), skp.MinMaxScaler()],
+            lambda: [
+                skp.StandardScaler(),
+                skfs.VarianceThreshold(),
+                skp.MinMaxScaler(),
+            ],
             np.float16,
         ),
         (
@@ -194,9 +198,7 @@ def test_fuse_with_nothing_to_fuse_is_an_error():
 
 
 def test_pipeline_compute_is_one_graph_with_the_last_step():
-    pipe = make_pipeline(StandardScaler(), PCA(3), LogisticRegression()).fit(
-        X_DENSE, Y
-    )
+    pipe = make_pipeline(StandardScaler(), PCA(3), LogisticRegression()).fit(X_DENSE, Y)
     names = ["prediction", "proba", "nll"]
     frame = pipe.compute(X_DENSE, Y, outputs=names)
     expected = pipe[-1].compute(pipe[:-1].transform(X_DENSE), Y, outputs=names)

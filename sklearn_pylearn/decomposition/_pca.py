@@ -99,7 +99,11 @@ default="auto"
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = self.svd_solver in ("auto", "arpack", "covariance_eigh")
+        tags.input_tags.sparse = self.svd_solver in (
+            "auto",
+            "arpack",
+            "covariance_eigh",
+        )
         return tags
 
     def _sparse_output(self, method):

@@ -11,9 +11,8 @@ DATASETS = {
     "iris": load_iris().data,
     "diabetes": load_diabetes().data,
     "digits": load_digits().data[:400],
-    "random": np.random.RandomState(1).normal(size=(120, 30)) @ np.diag(
-        np.linspace(5, 0.1, 30)
-    ),
+    "random": np.random.RandomState(1).normal(size=(120, 30))
+    @ np.diag(np.linspace(5, 0.1, 30)),
 }
 
 
@@ -101,8 +100,11 @@ def test_pca_too_many_components_is_a_clear_error():
 
 def test_pca_inverse_transform_checks_the_width():
     pca = PCA(n_components=2).fit(DATASETS["iris"])
-    with pytest.raises(ValueError, match=r"X has 3 features, but PCA.inverse_transform "
-                       r"is expecting 2 features"):
+    with pytest.raises(
+        ValueError,
+        match=r"X has 3 features, but PCA.inverse_transform "
+        r"is expecting 2 features",
+    ):
         pca.inverse_transform(np.ones((4, 3)))
 
 

@@ -172,7 +172,10 @@ def test_score_functions_take_sparse_input_as_sklearn(fmt):
     X, y = CLASSIFICATION["many_classes"]
     X = np.where(np.abs(X) < 0.7, 0.0, X)
     X_sparse = sp.csr_matrix(X).asformat(fmt)
-    for ours, theirs in ((f_classif, skfs.f_classif), (f_regression, skfs.f_regression)):
+    for ours, theirs in (
+        (f_classif, skfs.f_classif),
+        (f_regression, skfs.f_regression),
+    ):
         f, p = ours(X_sparse, y)
         f_ref, p_ref = theirs(X_sparse, y)
         np.testing.assert_allclose(f, f_ref, rtol=1e-9)

@@ -87,8 +87,10 @@ def test_minmax_partial_fit_matches_sklearn():
     )
 
 
-@pytest.mark.parametrize("cls, sk_cls", [(StandardScaler, skp.StandardScaler),
-                                         (MinMaxScaler, skp.MinMaxScaler)])
+@pytest.mark.parametrize(
+    "cls, sk_cls",
+    [(StandardScaler, skp.StandardScaler), (MinMaxScaler, skp.MinMaxScaler)],
+)
 def test_float32_is_computed_in_float32(cls, sk_cls):
     X = DATASETS["wine"].astype(np.float32)
     ours, ref = cls().fit(X), sk_cls().fit(X)

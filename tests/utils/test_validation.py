@@ -146,7 +146,10 @@ def test_refused_sparse_names_the_pipeline_fix():
 def _sklearn_twin(est):
     """The scikit-learn estimator of the same name and parameters."""
     for base in type(est).__mro__[1:]:
-        if base.__module__.startswith("sklearn.") and base.__name__ == type(est).__name__:
+        if (
+            base.__module__.startswith("sklearn.")
+            and base.__name__ == type(est).__name__
+        ):
             return base(**est.get_params(deep=False))
     raise AssertionError(f"no scikit-learn namesake for {type(est).__name__}")
 
@@ -239,8 +242,12 @@ def test_feature_names_out_follow_sklearn():
 
 @pytest.mark.parametrize(
     "sparse_est",
-    [StandardScaler(with_mean=False), PCA(n_components=2), VarianceThreshold(),
-     SelectKBest(k=2)],
+    [
+        StandardScaler(with_mean=False),
+        PCA(n_components=2),
+        VarianceThreshold(),
+        SelectKBest(k=2),
+    ],
     ids=lambda e: type(e).__name__,
 )
 def test_sparse_with_64_bit_indices_gives_the_dense_result(sparse_est):
