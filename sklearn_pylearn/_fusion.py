@@ -528,7 +528,7 @@ def compute_outputs(calls, final_call, X, y, outputs, fold_affine: bool):
     if calls:
         check_segment(calls)
     X_arr = validate_float_input(first, X, reset=False, copy=False)
-    X_arr, _ = float16_compute(X_arr, [first])
+    X_arr, _ = float16_compute(X_arr, [*(call.estimator for call in calls), final])
     inputs = GraphInputs(X_arr.dtype)
     X_sym = inputs.placeholder("X", 2, format=getattr(X_arr, "format", None))
     if sp.issparse(X_arr):
