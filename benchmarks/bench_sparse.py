@@ -71,15 +71,21 @@ def _dense(a):
     return a.toarray() if sp.issparse(a) else a
 
 
+def _time_pair(ours, ref, X, y, repeat):
+    return (
+        median_time(lambda: ours.fit(X, y), repeat),
+        median_time(lambda: ref.fit(X, y), repeat),
+        median_time(lambda: ours.transform(X), repeat),
+        median_time(lambda: ref.transform(X), repeat),
+    )
+
+
 def run(rows, repeat):
     X, y = make_data(rows)
     table = []
     for name, ours_f, ref_f in _steps():
         ours, ref = ours_f(), ref_f()
-        fit_o = median_time(lambda: ours.fit(X, y), repeat)
-        fit_r = median_time(lambda: ref.fit(X, y), repeat)
-        tr_o = median_time(lambda: ours.transform(X), repeat)
-        tr_r = median_time(lambda: ref.transform(X), repeat)
+        fit_o, fit_r, tr_o, tr_r = _time_pair(ours, ref, X, y, repeat)
         out, expected = ours.transform(X), ref.transform(X)
         assert sp.issparse(out) == sp.issparse(expected)
         np.testing.assert_allclose(
