@@ -4,6 +4,9 @@
 gather into transposes around a row gather, which reads the data across rows (three
 times slower than ``numpy.take(X, index, axis=1)`` at 200k x 100); this op gathers
 row by row, in NumPy (``perform``) and in Numba.
+
+``sparse_dot(X, W)``: a sparse matrix times a dense one, accumulated in place
+(PyTensor's Numba kernel allocates a temporary row per stored value).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from pytensor.link.numba.dispatch import basic as numba_basic
 from pytensor.link.numba.dispatch.basic import register_funcify_default_op_cache_key
 from pytensor.tensor.variable import TensorVariable
 
-__all__ = ["TakeColumns", "take_columns"]
+__all__ = ["SparseDot", "TakeColumns", "sparse_dot", "take_columns"]
 
 
 class TakeColumns(Op):
@@ -88,3 +91,78 @@ def _numba_take_columns(op, **kwargs):
         return out
 
     return take_columns_impl
+
+
+class SparseDot(Op):
+    """``X @ W`` (or ``X.T @ W`` with ``transpose=True``) of a sparse CSR / CSC
+    matrix ``X`` and a dense matrix ``W``; the result is dense.
+
+    PyTensor's own sparse-dense product builds a temporary row per stored value in
+    its Numba kernel (``z[i] += v * W[j]``), six times slower than SciPy; this
+    kernel accumulates in place.
+    """
+
+    __props__ = ("transpose",)
+
+    def __init__(self, transpose: bool = False) -> None:
+        self.transpose = transpose
+
+    def make_node(self, x, w) -> Apply:
+        w = pt.as_tensor_variable(w)
+        if w.type.ndim != 2:
+            raise TypeError(f"SparseDot needs a dense matrix, got {w.type}.")
+        dtype = np.result_type(x.type.dtype, w.type.dtype).name
+        out = pt.tensor(dtype=dtype, shape=(None, w.type.shape[1]))
+        return Apply(self, [x, w], [out])
+
+    def perform(self, node, inputs, outputs) -> None:
+        x, w = inputs
+        x = x.T if self.transpose else x
+        outputs[0][0] = np.asarray(x @ w, dtype=node.outputs[0].type.dtype)
+
+    def infer_shape(self, fgraph, node, shapes):
+        x_shape, w_shape = shapes
+        return [(x_shape[1] if self.transpose else x_shape[0], w_shape[1])]
+
+
+def sparse_dot(X, W, transpose: bool = False) -> TensorVariable:
+    """``X @ W`` (``X.T @ W`` with ``transpose``) of a sparse ``X``, dense result.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp, pytensor.sparse as ps
+    >>> X, W = ps.csr_matrix("X"), pt.matrix("W")
+    >>> sparse_dot(X, W).eval({X: sp.csr_matrix(np.eye(2)), W: np.ones((2, 1))})
+    array([[1.],
+           [1.]])
+    """
+    return SparseDot(transpose)(X, W)
+
+
+@register_funcify_default_op_cache_key(SparseDot)
+def _numba_sparse_dot(op, node, **kwargs):
+    out_dtype = np.dtype(node.outputs[0].type.dtype)
+    # Rows of X's format (CSR) scatter into one output row; columns (CSC) gather.
+    by_rows = (node.inputs[0].type.format == "csr") != op.transpose
+    transpose = op.transpose
+
+    @numba_basic.numba_njit
+    def sparse_dot_impl(x, w):
+        indptr, indices, data = x.indptr, x.indices, x.data
+        n_major = indptr.shape[0] - 1
+        n_rows = x.shape[1] if transpose else x.shape[0]
+        k = w.shape[1]
+        out = np.zeros((n_rows, k), dtype=out_dtype)
+        for major in range(n_major):
+            for pos in range(indptr[major], indptr[major + 1]):
+                minor = indices[pos]
+                value = data[pos]
+                if by_rows:
+                    row, src = major, minor
+                else:
+                    row, src = minor, major
+                for col in range(k):
+                    out[row, col] += value * w[src, col]
+        return out
+
+    return sparse_dot_impl

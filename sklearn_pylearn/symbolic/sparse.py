@@ -15,6 +15,8 @@ import pytensor.tensor as pt
 from pytensor.graph.basic import Variable
 from pytensor.sparse.type import SparseTensorType
 
+from .ops import sparse_dot
+
 __all__ = [
     "as_dense",
     "column_sums",
@@ -58,7 +60,7 @@ def scale_columns(X: Variable, weight: Variable) -> Variable:
 
 def dot(X: Variable, W: Variable) -> Variable:
     """``X @ W`` for a dense matrix ``W``; the result is dense."""
-    return ps.structured_dot(X, W) if is_sparse(X) else pt.dot(X, W)
+    return sparse_dot(X, W) if is_sparse(X) else pt.dot(X, W)
 
 
 def _int32(x: Variable) -> Variable:
@@ -102,6 +104,4 @@ def square(X: Variable) -> Variable:
 
 def transpose_dot(X: Variable, M: Variable) -> Variable:
     """``X.T @ M`` for a dense ``M``; the result is dense."""
-    if is_sparse(X):
-        return ps.structured_dot(ps.transpose(X), M)
-    return pt.dot(X.T, M)
+    return sparse_dot(X, M, transpose=True) if is_sparse(X) else pt.dot(X.T, M)

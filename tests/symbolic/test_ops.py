@@ -2,12 +2,19 @@
 
 import numpy as np
 import pytensor
+import pytensor.sparse as ps
 import pytensor.tensor as pt
 import pytest
+import scipy.sparse as sp
 
 from sklearn_pylearn import config_context
 from sklearn_pylearn.symbolic.compile import compile_function
-from sklearn_pylearn.symbolic.ops import TakeColumns, take_columns
+from sklearn_pylearn.symbolic.ops import (
+    SparseDot,
+    TakeColumns,
+    sparse_dot,
+    take_columns,
+)
 
 X = np.random.RandomState(0).normal(size=(7, 5))
 INDEX = np.array([4, 0, 0, 2])
@@ -45,3 +52,19 @@ def test_take_columns_rejects_wrong_kinds():
         take_columns(pt.vector("v"), pt.lvector("i"))
     with pytest.raises(TypeError, match="needs an integer vector"):
         take_columns(pt.matrix("x"), pt.vector("f"))
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("transpose", [False, True])
+def test_sparse_dot_equals_scipy_in_numba_and_python(fmt, transpose):
+    X = sp.random(40, 7, density=0.3, format=fmt, random_state=0)
+    W = np.random.RandomState(1).normal(size=(40 if transpose else 7, 3))
+    x, w = ps.matrix(fmt, name="x", dtype="float64"), pt.matrix("w")
+    expected = (X.T if transpose else X) @ W
+    for mode in (None, "FAST_COMPILE"):
+        with config_context(compile_mode=mode):
+            fn = compile_function([x, w], sparse_dot(x, w, transpose=transpose))
+            np.testing.assert_allclose(fn(X, W), expected, rtol=1e-12)
+    assert any(
+        isinstance(node.op, SparseDot) for node in fn.fn.maker.fgraph.apply_nodes
+    )
