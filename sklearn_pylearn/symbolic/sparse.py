@@ -15,7 +15,7 @@ import pytensor.tensor as pt
 from pytensor.graph.basic import Variable
 from pytensor.sparse.type import SparseTensorType
 
-from .ops import sparse_dot
+from .ops import sparse_dot, sparse_take_columns
 
 __all__ = [
     "as_dense",
@@ -73,10 +73,14 @@ def select_columns(
 ) -> Variable:
     """``X[:, index] (* weight)`` of a sparse ``X``, sparse in ``X``'s format.
 
-    Computed as ``X @ S`` with ``S[index[j], j] = weight[j]`` (1 when None).
+    ``index`` holds distinct columns in increasing order. A CSR matrix takes one
+    pass over its stored values; a CSC one is multiplied by ``S`` with
+    ``S[index[j], j] = weight[j]`` (1 when None).
     """
     k = index.shape[0]
     data = pt.ones((k,), dtype=X.dtype) if weight is None else weight
+    if X.type.format == "csr":
+        return sparse_take_columns(X, index, data)
     shape = _int32(pt.stack([X.shape[1], k]))
     selection = ps.CSC(data, _int32(index), pt.arange(k + 1, dtype="int32"), shape)
     return ps.structured_dot(X, selection)

@@ -13,6 +13,7 @@ from sklearn_pylearn.symbolic.ops import (
     SparseDot,
     TakeColumns,
     sparse_dot,
+    sparse_take_columns,
     take_columns,
 )
 
@@ -68,3 +69,21 @@ def test_sparse_dot_equals_scipy_in_numba_and_python(fmt, transpose):
     assert any(
         isinstance(node.op, SparseDot) for node in fn.fn.maker.fgraph.apply_nodes
     )
+
+
+@pytest.mark.parametrize("mode", [None, "FAST_COMPILE"])
+def test_sparse_take_columns_equals_scipy(mode):
+    X = sp.random(50, 9, density=0.4, format="csr", random_state=0)
+    index, weight = np.array([1, 4, 8]), np.array([2.0, -1.0, 0.5])
+    x = ps.matrix("csr", name="x", dtype="float64")
+    i, w = pt.lvector("i"), pt.vector("w")
+    with config_context(compile_mode=mode):
+        fn = compile_function([x, i, w], sparse_take_columns(x, i, w))
+        out = fn(X, index, weight)
+    assert sp.issparse(out) and out.format == "csr"
+    np.testing.assert_array_equal(out.toarray(), X[:, index].toarray() * weight)
+
+
+def test_sparse_take_columns_needs_csr():
+    with pytest.raises(TypeError, match="SparseTakeColumns needs a CSR matrix"):
+        sparse_take_columns(ps.matrix("csc", name="x"), [0], [1.0])
