@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pytensor
+import scipy.sparse as sp
 from pytensor.compile.sharedvalue import SharedVariable
 from pytensor.graph.basic import Constant, Variable
 from pytensor.graph.traversal import io_toposort
@@ -84,11 +85,11 @@ class CompiledFunction:
             arrays = [
                 a
                 if type(a) is np.ndarray and a.dtype is dt
-                else np.asarray(a, dtype=dt)
+                else _as_input(a, dt)
                 for a, dt in zip(args, self._dtypes)
             ]
         else:
-            arrays = [np.asarray(a, dtype=dt) for a, dt in zip(args, self._dtypes)]
+            arrays = [_as_input(a, dt) for a, dt in zip(args, self._dtypes)]
         if self.calls:
             self.calls += 1
             return self.fn(*arrays)
@@ -103,6 +104,12 @@ class CompiledFunction:
     def graph_str(self) -> str:
         """Return the optimised graph, as printed by ``pytensor.dprint``."""
         return pytensor.dprint(self.fn, file="str", print_type=True)
+
+
+def _as_input(value: Any, dtype: str) -> Any:
+    if sp.issparse(value):
+        return value if value.dtype == dtype else value.astype(dtype)
+    return np.asarray(value, dtype=dtype)
 
 
 def _mode_key(mode: str | None) -> str:
@@ -198,8 +205,7 @@ def structural_key(
         tuple(nodes),
         tuple(_variable_ref(v, refs) for v in outputs),
         tuple(
-            (_variable_ref(s, refs), _variable_ref(e, refs))
-            for s, e in updates.items()
+            (_variable_ref(s, refs), _variable_ref(e, refs)) for s, e in updates.items()
         ),
     )
 
