@@ -29,6 +29,7 @@ LAYERS = {
     "_fusion": 6,
     "__main__": 7,
     "_demo": 7,
+    "experiment": 7,
 }
 FAMILIES = {name for name, layer in LAYERS.items() if layer == 5}
 SIBLINGS = {"symbolic", "data", "runtime"}

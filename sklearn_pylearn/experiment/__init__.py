@@ -1,0 +1,5 @@
+"""Jobs run from the command line: the warm-up (and, later, the YAML runner)."""
+
+from .warmup import WarmupResult, register_warmup, warmup, warmup_jobs
+
+__all__ = ["WarmupResult", "register_warmup", "warmup", "warmup_jobs"]
