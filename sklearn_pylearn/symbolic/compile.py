@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -126,6 +127,11 @@ def quiet_slow_compile_notice() -> Iterator[None]:
         yield
     finally:
         _notice["quiet"] = before
+
+
+def _fast_math() -> bool:
+    # SKLEARN_PYLEARN_NO_FAST_MATH=1 keeps Numba's libm calls (for comparisons).
+    return not os.environ.get("SKLEARN_PYLEARN_NO_FAST_MATH")
 
 
 def _linked_mode(mode: str | None) -> Any:
@@ -259,6 +265,8 @@ def compile_function(
     single = isinstance(outputs, Variable)
     out_list = [outputs] if single else list(outputs)
     key = (single, structural_key(inputs, out_list, updates, mode))
+    if not _fast_math():
+        key += ("libm",)
     with _lock:
         cached = _cache.get(key)
         if cached is not None:
@@ -270,7 +278,9 @@ def compile_function(
         if fn is not None:
             _stats["disk_loads"] += 1
         else:
-            fn = _compile(inputs, outputs if single else out_list, updates, mode, name)
+            linked = _linked_mode(mode) if _fast_math() else mode
+            outs = outputs if single else out_list
+            fn = _compile(inputs, outs, updates, linked, name)
             if on_disk:
                 diskcache.store(key, fn)
         elapsed = time.perf_counter() - start
@@ -293,7 +303,7 @@ def _compile(inputs, outputs, updates, mode, name):
             list(inputs),
             outputs,
             updates=updates,
-            mode=_linked_mode(mode),
+            mode=mode,
             on_unused_input="ignore",
             name=name,
         )

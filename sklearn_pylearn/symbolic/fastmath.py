@@ -362,12 +362,14 @@ def fast_math_mode(mode: str | Mode | None) -> str | Mode | None:
 
     Examples
     --------
+    :func:`~sklearn_pylearn.symbolic.compile.compile_function` applies it:
+
     >>> import numpy as np
-    >>> import pytensor
     >>> import pytensor.tensor as pt
+    >>> from sklearn_pylearn.symbolic.compile import compile_function
     >>> x = pt.vector("x")
-    >>> f = pytensor.function([x], pt.tanh(x), mode=fast_math_mode(None))
-    >>> "FastTanh" in str(f.maker.fgraph.toposort())
+    >>> f = compile_function([x], pt.tanh(x))
+    >>> "fast_tanh" in f.graph_str().lower()
     True
     >>> bool(np.allclose(f(np.array([-1.0, 0.0, 2.0])), np.tanh([-1.0, 0.0, 2.0])))
     True

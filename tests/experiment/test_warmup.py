@@ -28,6 +28,7 @@ def test_every_family_and_setting_has_a_job():
         assert name in jobs
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_warmed_mlp_serves_other_sizes_without_compiling():
     warmup(["MLPClassifier(tanh, adam)"], ["float64"], progress=False, out=None)
     rng = np.random.default_rng(1)
