@@ -285,7 +285,7 @@ def _use_fast_kernels(fgraph, node):
     fast = FAST_OPS.get(type(scalar_op))
     if fast is None or node.outputs[0].type.dtype not in _FLOAT_DTYPES:
         return None
-    if node.inputs[0].type.dtype not in _FLOAT_DTYPES:
+    if node.inputs[0].type.dtype != node.outputs[0].type.dtype:
         return None
     name = f"fast_{scalar_op.name}" if scalar_op.name else None
     new_scalar = fast(scalar_op.output_types_preference, name=name)
