@@ -8,13 +8,13 @@ from setuptools import find_packages, setup
 HERE = Path(__file__).parent
 VERSION = re.search(
     r'^__version__ = "([^"]+)"',
-    (HERE / "sklearn_pylearn" / "__init__.py").read_text(),
+    (HERE / "sklearn_pylearn" / "_version.py").read_text(),
     re.M,
 ).group(1)
 
 INSTALL_REQUIRES = [
     "pytensor>=3,<4",
-    "scikit-learn>=1.6",
+    "scikit-learn>=1.6,<1.10",  # utils/_sklearn_compat.py: SUPPORTED_SKLEARN
     "numpy>=1.26",
     "scipy>=1.11",
     "pandas>=2.0",
@@ -47,11 +47,14 @@ setup(
     long_description=(HERE / "README.md").read_text(),
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
+    license="BSD-3-Clause",
+    license_files=["LICENSE"],
     packages=find_packages(include=["sklearn_pylearn", "sklearn_pylearn.*"]),
     install_requires=INSTALL_REQUIRES,
     extras_require=EXTRAS,
     classifiers=[
         "Programming Language :: Python :: 3.11",
+        "License :: OSI Approved :: BSD License",
         "Topic :: Scientific/Engineering :: Artificial Intelligence",
     ],
 )

@@ -25,15 +25,15 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from sklearn.exceptions import NotFittedError
-from sklearn.utils._set_output import _wrap_data_with_container
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._config import get_config
-from .base import SymbolicTransformerMixin, build_graph, finish_output, is_symbolic
+from .base import SymbolicMixin, build_graph, finish_output, is_symbolic
 from .symbolic.affine import AffineMap
 from .symbolic.compile import CompiledFunction, compile_function
 from .symbolic.inputs import GraphInputs
 from .symbolic.rowwise import is_rowwise, run_in_row_blocks
+from .utils._sklearn_compat import wrap_data_with_container
 from .utils.validation import validate_float_input
 
 __all__ = [
@@ -241,7 +241,7 @@ class FusionPlan:
 def unfused_reason(call: StepCall, params: dict | None) -> str | None:
     """Return why ``call`` cannot join a fused segment, or None when it can."""
     est, method = call.estimator, call.method
-    if not isinstance(est, SymbolicTransformerMixin):
+    if not isinstance(est, SymbolicMixin):
         return (
             f"{type(est).__name__} builds no graph: not a sklearn_pylearn symbolic step"
         )
@@ -325,11 +325,7 @@ def _head_map(call: StepCall) -> AffineMap | None:
     """
     if call.method == "transform":
         return None
-    est = call.estimator
-    get = getattr(est, "_affine_head", None)
-    if get is None or not hasattr(est, "_symbolic_from_head"):
-        return None
-    amap = get()
+    amap = call.estimator._affine_head()
     if amap is None or not amap.is_dense:
         return None
     return _as_float_map(amap)
@@ -544,7 +540,7 @@ def run_segment(cache: dict, calls, X, fold_affine: bool):
     if entry.output_reveals_nonfinite and not np.isfinite(np.sum(out)):
         _check_finite(first.estimator, X_arr)  # raises when X itself was not finite
     if last.method == "transform":
-        out = _wrap_data_with_container("transform", out, X, last.estimator)
+        out = wrap_data_with_container("transform", out, X, last.estimator)
     return finish_output(last.estimator, last.method, out)
 
 

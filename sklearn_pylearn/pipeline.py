@@ -14,12 +14,7 @@ from contextlib import nullcontext
 
 from sklearn import pipeline as sk_pipeline
 from sklearn.base import clone
-from sklearn.utils._user_interface import _print_elapsed_time
-from sklearn.utils.metadata_routing import (
-    _raise_for_params,
-    _routing_enabled,
-    process_routing,
-)
+from sklearn.utils.metadata_routing import process_routing
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, check_memory
 
@@ -34,6 +29,13 @@ from ._fusion import (
     run_segment,
 )
 from .base import is_symbolic
+from .utils._sklearn_compat import (
+    final_estimator_has,
+    name_estimators,
+    print_elapsed_time,
+    raise_for_params,
+    routing_enabled,
+)
 
 __all__ = [
     "FoldedGroup",
@@ -45,7 +47,6 @@ __all__ = [
     "make_pipeline",
 ]
 
-_final_estimator_has = sk_pipeline._final_estimator_has
 _PREDICT_METHODS = (
     "predict",
     "predict_proba",
@@ -207,7 +208,7 @@ class Pipeline(sk_pipeline.Pipeline):
             if callback_ctx is not None:
                 ctx = callback_ctx.subcontext(task_name=f"fit-transform-{name}")
             if transformer is None or transformer == "passthrough":
-                with _print_elapsed_time("Pipeline", self._log_message(idx)):
+                with print_elapsed_time("Pipeline", self._log_message(idx)):
                     _notify(ctx, self, base, y)
                 continue
             if hasattr(memory, "location") and memory.location is None:
@@ -267,7 +268,7 @@ class Pipeline(sk_pipeline.Pipeline):
         """Fused transforms, then the final step's ``method`` (fused when it can)."""
         check_is_fitted(self)
         final = self.steps[-1][0]
-        if _routing_enabled() and method != "score_samples":  # it routes nothing
+        if routing_enabled() and method != "score_samples":  # it routes nothing
             routed = process_routing(self, method, **params)
             by_name = {
                 name: routed[name].transform
@@ -296,11 +297,11 @@ class Pipeline(sk_pipeline.Pipeline):
         Xt : ndarray of shape (n_samples, n_transformed_features)
         """
         check_is_fitted(self)
-        _raise_for_params(params, self, "transform")
+        raise_for_params(params, self, "transform")
         routed = process_routing(self, "transform", **params)
         return self._run(X, self._calls(), lambda call: routed[call.name].transform)
 
-    @available_if(_final_estimator_has("predict"))
+    @available_if(final_estimator_has("predict"))
     def predict(self, X, **params):
         """Transform the data (fused), then ``predict`` with the final estimator.
 
@@ -317,7 +318,7 @@ class Pipeline(sk_pipeline.Pipeline):
         """
         return self._predict_like("predict", X, params)
 
-    @available_if(_final_estimator_has("predict_proba"))
+    @available_if(final_estimator_has("predict_proba"))
     def predict_proba(self, X, **params):
         """Transform the data (fused), then ``predict_proba`` with the final step.
 
@@ -327,7 +328,7 @@ class Pipeline(sk_pipeline.Pipeline):
         """
         return self._predict_like("predict_proba", X, params)
 
-    @available_if(_final_estimator_has("predict_log_proba"))
+    @available_if(final_estimator_has("predict_log_proba"))
     def predict_log_proba(self, X, **params):
         """Transform the data (fused), then ``predict_log_proba`` with the final step.
 
@@ -337,7 +338,7 @@ class Pipeline(sk_pipeline.Pipeline):
         """
         return self._predict_like("predict_log_proba", X, params)
 
-    @available_if(_final_estimator_has("decision_function"))
+    @available_if(final_estimator_has("decision_function"))
     def decision_function(self, X, **params):
         """Transform the data (fused), then ``decision_function`` with the final step.
 
@@ -345,10 +346,10 @@ class Pipeline(sk_pipeline.Pipeline):
         -------
         y_score : ndarray of shape (n_samples, n_classes)
         """
-        _raise_for_params(params, self, "decision_function")
+        raise_for_params(params, self, "decision_function")
         return self._predict_like("decision_function", X, params)
 
-    @available_if(_final_estimator_has("score_samples"))
+    @available_if(final_estimator_has("score_samples"))
     def score_samples(self, X):
         """Transform the data (fused), then ``score_samples`` with the final step.
 
@@ -358,7 +359,7 @@ class Pipeline(sk_pipeline.Pipeline):
         """
         return self._predict_like("score_samples", X, {})
 
-    @available_if(_final_estimator_has("score"))
+    @available_if(final_estimator_has("score"))
     def score(self, X, y=None, sample_weight=None, **params):
         """Transform the data (fused), then ``score`` with the final estimator.
 
@@ -378,7 +379,7 @@ class Pipeline(sk_pipeline.Pipeline):
         check_is_fitted(self)
         final_name, final = self.steps[-1]
         calls = self._calls(with_final=False)
-        if not _routing_enabled():
+        if not routing_enabled():
             Xt = self._run(X, calls, _no_params)
             extra = {} if sample_weight is None else {"sample_weight": sample_weight}
             return final.score(Xt, y, **extra)
@@ -395,7 +396,7 @@ class Pipeline(sk_pipeline.Pipeline):
         X_original : ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self)
-        _raise_for_params(params, self, "inverse_transform")
+        raise_for_params(params, self, "inverse_transform")
         routed = process_routing(self, "inverse_transform", **params)
         calls = [
             StepCall(idx, name, est, "inverse_transform")
@@ -511,7 +512,7 @@ def _fit_step(
     with scope:
         if callback_ctx is not None:
             callback_ctx.call_on_fit_task_begin(estimator=caller, X=X, y=y)
-        with _print_elapsed_time(message_clsname, message):
+        with print_elapsed_time(message_clsname, message):
             if not with_output:
                 # fit_transform's routed metadata is fit's (TransformerMixin).
                 has_ft = hasattr(transformer, "fit_transform")
@@ -559,7 +560,7 @@ def make_pipeline(
                     ('gaussiannb', GaussianNB())])
     """
     return Pipeline(
-        sk_pipeline._name_estimators(steps),
+        name_estimators(steps),
         transform_input=transform_input,
         memory=memory,
         verbose=verbose,

@@ -9,14 +9,14 @@ import numpy as np
 import pytensor.tensor as pt
 from sklearn import decomposition as sk_decomposition
 
-from ..base import SymbolicTransformerMixin
+from ..base import SymbolicMixin
 from ..symbolic.affine import AffineMap
 from ..utils.validation import check_fit_input
 
 __all__ = ["PCA"]
 
 
-class PCA(SymbolicTransformerMixin, sk_decomposition.PCA):
+class PCA(SymbolicMixin, sk_decomposition.PCA):
     """Principal component analysis with compiled ``transform`` and
     ``inverse_transform``.
 

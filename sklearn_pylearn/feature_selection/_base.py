@@ -6,14 +6,14 @@ import numpy as np
 import pytensor.tensor as pt
 from sklearn.base import TransformerMixin
 
-from ..base import SymbolicTransformerMixin
+from ..base import SymbolicMixin
 from ..symbolic.affine import AffineMap
 from ..symbolic.ops import take_columns
 
 __all__ = ["SymbolicSelectorMixin"]
 
 
-class SymbolicSelectorMixin(SymbolicTransformerMixin, TransformerMixin):
+class SymbolicSelectorMixin(SymbolicMixin, TransformerMixin):
     """Selector whose ``transform`` gathers the selected columns in a graph.
 
     It derives from ``TransformerMixin`` so that scikit-learn's ``set_output``

@@ -10,14 +10,14 @@ import numpy as np
 import pytensor.tensor as pt
 from sklearn import preprocessing as sk_preprocessing
 
-from ..base import SymbolicTransformerMixin
+from ..base import SymbolicMixin
 from ..symbolic.affine import AffineMap
 from ..utils.validation import check_fit_input
 
 __all__ = ["StandardScaler", "MinMaxScaler"]
 
 
-class StandardScaler(SymbolicTransformerMixin, sk_preprocessing.StandardScaler):
+class StandardScaler(SymbolicMixin, sk_preprocessing.StandardScaler):
     """Standardize features by removing the mean and scaling to unit variance.
 
     The same estimator as :class:`sklearn.preprocessing.StandardScaler` (same
@@ -111,7 +111,7 @@ class StandardScaler(SymbolicTransformerMixin, sk_preprocessing.StandardScaler):
         return AffineMap(weight=scale, offset=offset)
 
 
-class MinMaxScaler(SymbolicTransformerMixin, sk_preprocessing.MinMaxScaler):
+class MinMaxScaler(SymbolicMixin, sk_preprocessing.MinMaxScaler):
     """Transform features by scaling each feature to a given range.
 
     The same estimator as :class:`sklearn.preprocessing.MinMaxScaler` (same

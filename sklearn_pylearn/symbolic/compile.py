@@ -35,6 +35,7 @@ __all__ = [
     "structural_key",
     "compile_stats",
     "clear_compile_cache",
+    "current_mode_key",
     "is_cached",
     "quiet_slow_compile_notice",
 ]
@@ -63,6 +64,11 @@ class CompiledFunction:
         The underlying PyTensor function.
     input_dtypes : tuple of str
         The dtype each positional input is converted to.
+    trust_input : bool
+        Compiled with ``trust_input=True`` (see :func:`compile_function`): arrays
+        that already have their input's dtype are passed on unchecked.
+    calls : int
+        How many times it was called.
     """
 
     key: tuple
@@ -70,16 +76,28 @@ class CompiledFunction:
     input_dtypes: tuple[str, ...]
     name: str | None = None
     calls: int = field(default=0)
+    trust_input: bool = False
+
+    def __post_init__(self) -> None:
+        self._dtypes = tuple(np.dtype(dt) for dt in self.input_dtypes)
 
     def __call__(self, *args: Any) -> Any:
-        if len(args) != len(self.input_dtypes):
+        if len(args) != len(self._dtypes):
             raise TypeError(
                 f"compiled function {self.name!r} takes {len(self.input_dtypes)} "
                 f"inputs, got {len(args)}."
             )
-        arrays = [
-            np.asarray(a, dtype=dt) for a, dt in zip(args, self.input_dtypes)
-        ]
+        if self.trust_input:
+            # Per-call overhead matters (a training step): convert only what
+            # does not already have the input's type.
+            arrays = [
+                a
+                if type(a) is np.ndarray and a.dtype is dt
+                else np.asarray(a, dtype=dt)
+                for a, dt in zip(args, self._dtypes)
+            ]
+        else:
+            arrays = [np.asarray(a, dtype=dt) for a, dt in zip(args, self._dtypes)]
         if self.calls:
             self.calls += 1
             return self.fn(*arrays)
@@ -147,6 +165,23 @@ def _mode_key(mode: str | None) -> str:
     if mode is None:
         return f"default:{pytensor.config.mode}:{pytensor.config.linker}"
     return str(mode)
+
+
+def current_mode_key() -> str:
+    """The compile mode that :func:`compile_function` keys its cache by now.
+
+    A caller that memoises what it built around a compiled function includes
+    this in its memo's key.
+
+    Examples
+    --------
+    >>> from sklearn_pylearn import config_context
+    >>> with config_context(compile_mode="FAST_COMPILE"):
+    ...     current_mode_key()
+    'FAST_COMPILE'
+    """
+    key = _mode_key(get_config()["compile_mode"])
+    return key if _fast_math() else key + "+libm"
 
 
 def _constant_key(const: Constant) -> tuple:
@@ -232,6 +267,7 @@ def compile_function(
     *,
     updates: Mapping[Variable, Variable] | None = None,
     name: str | None = None,
+    trust_input: bool = False,
 ) -> CompiledFunction:
     """Compile a graph, or return the cached function of a graph of the same structure.
 
@@ -246,6 +282,10 @@ def compile_function(
         Updates of shared variables, as PyTensor's ``function`` takes them.
     name : str, optional
         A name for messages and printing.
+    trust_input : bool, default=False
+        Skip PyTensor's input checks on each call (the caller passes arrays of the
+        right ndim; dtypes are still converted). Part of the cache key: a trusting
+        function is never shared with a checking one.
 
     Returns
     -------
@@ -264,7 +304,7 @@ def compile_function(
     mode = get_config()["compile_mode"]
     single = isinstance(outputs, Variable)
     out_list = [outputs] if single else list(outputs)
-    key = (single, structural_key(inputs, out_list, updates, mode))
+    key = (single, bool(trust_input), structural_key(inputs, out_list, updates, mode))
     if not _fast_math():
         key += ("libm",)
     with _lock:
@@ -283,6 +323,7 @@ def compile_function(
             fn = _compile(inputs, outs, updates, linked, name)
             if on_disk:
                 diskcache.store(key, fn)
+        fn.trust_input = bool(trust_input)
         elapsed = time.perf_counter() - start
         _stats["compile_seconds"] += elapsed
         _stats["compiles"] += 1
@@ -292,6 +333,7 @@ def compile_function(
             fn=fn,
             input_dtypes=tuple(v.type.dtype for v in inputs),
             name=name,
+            trust_input=bool(trust_input),
         )
         _cache[key] = compiled
         return compiled

@@ -11,7 +11,23 @@ import numpy as np
 import pytensor.tensor as pt
 from pytensor.tensor.variable import TensorVariable
 
-__all__ = ["GraphInputs"]
+__all__ = ["GraphInputs", "placeholder"]
+
+
+def placeholder(name: str, ndim: int, dtype) -> TensorVariable:
+    """A symbolic input of ``ndim`` dimensions whose value is given at call time.
+
+    Every graph input in the library is made here (or by :class:`GraphInputs`,
+    which calls this), so their types are made one way: any length along every
+    axis, no static broadcast pattern.
+
+    Examples
+    --------
+    >>> v = placeholder("X", 2, "float32")
+    >>> v.name, v.type.ndim, v.type.dtype, v.type.shape
+    ('X', 2, 'float32', (None, None))
+    """
+    return pt.tensor(name=name, dtype=np.dtype(dtype).name, shape=(None,) * ndim)
 
 
 class GraphInputs:
@@ -57,7 +73,7 @@ class GraphInputs:
 
     def placeholder(self, name: str, ndim: int, dtype=None) -> TensorVariable:
         """Add an input whose value is given at call time (not stored here)."""
-        var = pt.tensor(name=name, dtype=dtype or self.dtype, shape=(None,) * ndim)
+        var = placeholder(name, ndim, dtype or self.dtype)
         self.variables.append(var)
         self.values.append(None)
         return var
@@ -67,7 +83,7 @@ class GraphInputs:
         # warning, so copy once here instead.
         if not arr.flags.c_contiguous:
             arr = arr.copy(order="C")
-        var = pt.tensor(name=name, dtype=arr.dtype.name, shape=(None,) * arr.ndim)
+        var = placeholder(name, arr.ndim, arr.dtype)
         self.variables.append(var)
         self.values.append(arr)
         return var
