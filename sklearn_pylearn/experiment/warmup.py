@@ -24,7 +24,13 @@ import numpy as np
 
 from ..symbolic.compile import compile_stats, quiet_slow_compile_notice
 
-__all__ = ["WarmupResult", "register_warmup", "warmup", "warmup_jobs"]
+__all__ = [
+    "WarmupResult",
+    "register_warmup",
+    "unregister_warmup",
+    "warmup",
+    "warmup_jobs",
+]
 
 DTYPES = ("float64", "float32")
 _REGISTRY: dict[str, Callable[[str], None]] = {}
@@ -71,7 +77,7 @@ def register_warmup(name: str) -> Callable:
     ...     pass
     >>> "example" in warmup_jobs()
     True
-    >>> _ = _REGISTRY.pop("example")
+    >>> unregister_warmup("example")
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"register_warmup: name must be a non-empty str, got {name!r}.")
@@ -81,6 +87,22 @@ def register_warmup(name: str) -> Callable:
         return fn
 
     return decorator
+
+
+def unregister_warmup(name: str) -> None:
+    """Remove the warm-up job registered under ``name``.
+
+    Examples
+    --------
+    >>> register_warmup("temporary")(print) is print
+    True
+    >>> unregister_warmup("temporary")
+    >>> "temporary" in warmup_jobs()
+    False
+    """
+    if name not in _REGISTRY:
+        raise KeyError(f"unregister_warmup: no job named {name!r}.")
+    del _REGISTRY[name]
 
 
 def warmup_jobs() -> list[str]:

@@ -5,8 +5,13 @@ import pytest
 
 from sklearn_pylearn import compile_stats
 from sklearn_pylearn.__main__ import main
-from sklearn_pylearn.experiment import register_warmup, warmup, warmup_jobs
-from sklearn_pylearn.experiment.warmup import _REGISTRY, summary
+from sklearn_pylearn.experiment import (
+    register_warmup,
+    unregister_warmup,
+    warmup,
+    warmup_jobs,
+)
+from sklearn_pylearn.experiment.warmup import summary
 from sklearn_pylearn.neural_network import MLPClassifier
 from sklearn_pylearn.symbolic import compile as compile_module
 
@@ -57,7 +62,7 @@ def test_registered_jobs_run_with_each_dtype():
     try:
         warmup(["test-job"], ["float32"], progress=False, out=None)
     finally:
-        _REGISTRY.pop("test-job")
+        unregister_warmup("test-job")
     assert seen == ["float32"]
 
 
@@ -109,5 +114,10 @@ def test_warmup_itself_stays_quiet(monkeypatch, caplog):
         with caplog.at_level(logging.WARNING, logger="sklearn_pylearn"):
             warmup(["slow-job"], ["float64"], progress=False, out=None)
     finally:
-        _REGISTRY.pop("slow-job")
+        unregister_warmup("slow-job")
     assert not caplog.records
+
+
+def test_unregistering_an_unknown_job_says_so():
+    with pytest.raises(KeyError, match="no job named 'nothing'"):
+        unregister_warmup("nothing")
