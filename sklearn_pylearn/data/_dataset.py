@@ -154,7 +154,7 @@ class Dataset:
         """
         specs: dict[str, Any] = {"target": target, "weight": weight, **fields}
         specs = {k: v for k, v in specs.items() if v is not None}
-        used = {c for spec in specs.values() for c in _frame_columns(frame, spec, "")}
+        used = {c for f, s in specs.items() for c in _frame_columns(frame, s, f)}
         if input is None:
             input = [c for c in frame.columns if c not in used]
         out: dict[str, Any] = {"input": frame[_frame_columns(frame, input, "input")]}
