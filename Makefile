@@ -1,5 +1,5 @@
 # The two commands: `make demo` and `make test`. Each creates .venv and installs the
-# package (editable, with its test extras) when that is missing or older than setup.py.
+# package (editable, with its test and dask extras) when that is missing or older than setup.py.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -13,7 +13,7 @@ setup: $(STAMP)
 $(STAMP): setup.py pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -e ".[test,dask]"
 	touch $(STAMP)
 
 demo: $(STAMP)
