@@ -41,6 +41,9 @@ def _parquet_files(path: str | os.PathLike) -> list[Path]:
     )
 
 
+_NAMED = ("input", "target", "weight")
+
+
 def _as_list(spec: Any) -> list[str]:
     return [spec] if isinstance(spec, str) else list(spec)
 
@@ -174,11 +177,13 @@ class ParquetDataset(ChunkedStream):
     def _arrays(self, batch: pa.RecordBatch) -> Arrays:
         out = {}
         for field, spec in self._specs.items():
-            cols = [batch.column(c).to_numpy(zero_copy_only=False) for c in _as_list(spec)]
+            cols = [
+                batch.column(c).to_numpy(zero_copy_only=False) for c in _as_list(spec)
+            ]
             if isinstance(spec, str):
                 out[field] = cols[0]
             else:
-                out[field] = np.column_stack(cols) if cols else np.empty((len(batch), 0))
+                out[field] = np.column_stack(cols)
                 if self.dtype is not None:
                     out[field] = out[field].astype(self.dtype, copy=False)
         return out
@@ -261,11 +266,8 @@ class ParquetDataset(ChunkedStream):
             "batch_size": self.batch_size,
             "shuffle_buffer": self.shuffle_buffer,
             "dtype": self.dtype,
-            **{f: s for f, s in self._specs.items() if f in ("input", "target", "weight")},
-            "fields": {
-                f: s for f, s in self._specs.items()
-                if f not in ("input", "target", "weight")
-            },
+            **{f: s for f, s in self._specs.items() if f in _NAMED},
+            "fields": {f: s for f, s in self._specs.items() if f not in _NAMED},
         }
         return {"factory": "sklearn_pylearn.data:ParquetDataset", "kwargs": kwargs}
 
@@ -365,7 +367,9 @@ def write_parquet(
             writer.write_table(table)
             n_rows += table.num_rows
         if writer is None:
-            raise ValueError("write_parquet: no batch to write (the iterable is empty).")
+            raise ValueError(
+                "write_parquet: no batch to write (the iterable is empty)."
+            )
         writer.close()
         writer = None
         os.replace(tmp, path)

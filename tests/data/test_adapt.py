@@ -38,7 +38,7 @@ def test_symbolic_dataset_is_computed():
 
 def test_errors_say_what_to_do(tmp_path):
     ds = Dataset(input=np.eye(2), target=[0, 1])
-    with pytest.raises(ValueError, match="y was passed, but the dataset has a 'target'"):
+    with pytest.raises(ValueError, match="y was passed, but the dataset has a 'tar"):
         as_arrays(ds, [1, 0])
     with pytest.raises(ValueError, match=r"no 'input' field \(its fields are \['x'\]"):
         as_arrays(Dataset(x=np.eye(2)))

@@ -33,7 +33,8 @@ def test_partition_by_partition_in_order(ddf):
 def test_shuffle_permutes_partitions_and_rows_and_resumes(ddf):
     ds = Dataset.from_dask(ddf, target="y", batch_size=4, shuffle=True, random_state=1)
     first = np.concatenate([b.input[:, 0] for b in ds])
-    assert sorted(first.tolist()) == list(range(23)) and first.tolist() != list(range(23))
+    assert sorted(first.tolist()) == list(range(23))
+    assert first.tolist() != list(range(23))
     ds.next(), ds.next()
     state = pickle.loads(pickle.dumps(ds.get_state()))
     rest = [ds.next().input.tolist() for _ in range(8)]

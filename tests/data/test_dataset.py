@@ -118,4 +118,4 @@ def test_variables_follow_dtypes_and_refuse_strings():
     assert ds.variable.type.dtype == "float32" and ds.variable.ndim == 2
     assert set(ds.variables) == {"input"}
     with pytest.raises(TypeError, match="field 'input' has dtype <U1"):
-        Dataset(input=np.array(["a", "b"])).variable
+        _ = Dataset(input=np.array(["a", "b"])).variable

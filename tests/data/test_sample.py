@@ -18,7 +18,7 @@ def test_fields_read_as_attributes_names_and_positions():
 def test_unknown_field_names_the_fields():
     s = Sample({"input": 1})
     with pytest.raises(AttributeError, match=r"no field 'target'.*\['input'\]"):
-        s.target
+        _ = s.target
     with pytest.raises(KeyError, match=r"no field 'weight'"):
         s["weight"]
 

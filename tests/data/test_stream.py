@@ -35,7 +35,8 @@ def test_windows_hold_at_most_shuffle_buffer_chunks():
 
 def test_in_order_reading_streams_one_chunk_at_a_time():
     s = Chunks(3, batch_size=4)
-    assert [b.id.tolist() for b in s][:3] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]
+    first = [b.id.tolist() for b in s][:3]
+    assert first == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9, 10, 11]]
     assert s.loads == [[0], [1], [2]]
 
 
