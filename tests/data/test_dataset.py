@@ -119,3 +119,13 @@ def test_variables_follow_dtypes_and_refuse_strings():
     assert set(ds.variables) == {"input"}
     with pytest.raises(TypeError, match="field 'input' has dtype <U1"):
         _ = Dataset(input=np.array(["a", "b"])).variable
+
+
+def test_named_outputs_read_as_the_seed_reads_them():
+    # the seed: results = nnet(dataset); for datapoint in results: datapoint.nll
+    results = Dataset(prediction=np.array([1, 0]), nll=np.array([0.1, 0.7]),
+                      proba=np.array([[0.1, 0.9], [0.8, 0.2]]))
+    seen = [(d.prediction, d.nll, d.proba.tolist()) for d in results]
+    assert seen == [(1, 0.1, [0.1, 0.9]), (0, 0.7, [0.8, 0.2])]
+    assert list(results.to_frame().columns) == ["prediction", "nll", "proba_0",
+                                                "proba_1"]
