@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from ..runtime import batched
 from ._sample import Sample
 
 __all__ = ["DatasetIterator", "check_batch_size", "make_rng"]
@@ -140,11 +141,16 @@ class DatasetIterator:
         self.cursor = stop
         return Sample(self.dataset._take(rows, self.fields))
 
+    @batched("next_many")
     def next(self) -> Sample:
         """The next minibatch, starting a new epoch when one ends (never stops)."""
         if self.epoch == 0 or self.cursor >= len(self.dataset):
             self.start_epoch()
         return self.next_batch()
+
+    def next_many(self, n: int) -> list[Sample]:
+        """``n`` minibatches at once: what ``n`` calls of :meth:`next` return."""
+        return [self.next() for _ in range(int(n))]
 
     def __iter__(self) -> DatasetIterator:
         return self

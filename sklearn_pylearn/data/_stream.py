@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ..runtime import batched
 from ._iterator import check_batch_size, make_rng
 from ._sample import Sample
 
@@ -158,6 +159,7 @@ class ChunkedStream:
             raise IndexError(f"epoch {self.epoch} is over; call start_epoch().")
         return Sample(batch)
 
+    @batched("next_many")
     def next(self) -> Sample:
         """The next minibatch, starting a new epoch when one ends (never stops)."""
         try:
@@ -165,6 +167,10 @@ class ChunkedStream:
         except IndexError:
             self.start_epoch()
             return self.next_batch()
+
+    def next_many(self, n: int) -> list[Sample]:
+        """``n`` minibatches at once: what ``n`` calls of :meth:`next` return."""
+        return [self.next() for _ in range(int(n))]
 
     def __iter__(self) -> ChunkedStream:
         return self
