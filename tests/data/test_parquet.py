@@ -205,3 +205,74 @@ def test_write_parquet_is_atomic_and_checks_schemas(tmp_path):
         write_parquet([np.ones((2, 2))], path, columns=["a"])
     assert write_parquet([pd.Series([1.0, 2.0], name="p")], path) == 2
     assert pd.read_parquet(path).columns.tolist() == ["p"]
+
+
+TRAINER = '''
+import json, sys, time
+import numpy as np
+from sklearn_pylearn.data import ParquetDataset
+from sklearn_pylearn.runtime import CALL, FILT, REPEAT, SEQ, Checkpoint, VirtualMachine
+
+class Tally:
+    def __init__(self):
+        self.seen = []
+    def update(self, batch):
+        self.seen.append(batch.id.tolist())
+        time.sleep(float(sys.argv[4]))
+        return 0.0
+    def get_state(self):
+        return {"seen": [list(b) for b in self.seen]}
+    def set_state(self, state):
+        self.seen = [list(b) for b in state["seen"]]
+
+path, ckpt, out = sys.argv[1:4]
+prog = REPEAT(40, SEQ([CALL("data.next"), FILT("model.update")]))
+data = ParquetDataset(path, input=["f0"], fields={"id": "id"}, batch_size=7,
+                      shuffle_buffer=3, random_state=5)
+model = Tally()
+vm = VirtualMachine.resume(ckpt, program=prog, context={"model": model},
+                           hooks=[Checkpoint(ckpt, every_n_steps=2)],
+                           start_if_missing=True) if ckpt != "-" else None
+if vm is None or vm.steps == 0:
+    hooks = [Checkpoint(ckpt, every_n_steps=2)] if ckpt != "-" else []
+    vm = VirtualMachine(prog, context={"data": data, "model": model}, hooks=hooks)
+print("READY", vm.steps, flush=True)
+vm.run(handle_signals=False)
+json.dump(model.seen, open(out, "w"))
+'''
+
+
+def test_resumes_bit_identically_after_kill_9(tmp_path, directory):
+    import json
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "trainer.py"
+    script.write_text(TRAINER)
+
+    def run(ckpt, out, delay):
+        return subprocess.Popen(
+            [sys.executable, str(script), str(directory), str(ckpt), str(out), delay],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+
+    whole = run("-", tmp_path / "whole.json", "0")
+    assert whole.wait() == 0, whole.stderr.read()
+    ckpt = tmp_path / "ckpt"
+    victim = run(ckpt, tmp_path / "never.json", "0.05")
+    assert victim.stdout.readline().startswith("READY 0")
+    while not (ckpt.exists() and any(ckpt.glob("ckpt-*"))):  # a first checkpoint
+        time.sleep(0.05)
+    time.sleep(0.3)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    assert victim.returncode == -signal.SIGKILL
+    again = run(ckpt, tmp_path / "resumed.json", "0")
+    resumed_at = int(again.stdout.readline().split()[1])
+    assert again.wait() == 0, again.stderr.read()
+    assert 0 < resumed_at < 80
+    expected = json.loads((tmp_path / "whole.json").read_text())
+    got = json.loads((tmp_path / "resumed.json").read_text())
+    assert got == expected and len(expected) == 40
