@@ -47,6 +47,25 @@ class ChunkedStream:
     Subclasses set ``fields`` and define ``_n_chunks()``, ``_load_chunks(ids)``
     (every row of those chunks, in order) and may define
     ``_stream_chunk(k, start)`` (pieces of chunk ``k`` from row ``start``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_pylearn.data import ChunkedStream
+    >>> class Ranges(ChunkedStream):
+    ...     fields = ("id",)
+    ...     def __init__(self):
+    ...         self._init_stream(batch_size=4, shuffle_buffer=2, random_state=0)
+    ...     def _n_chunks(self):
+    ...         return 3
+    ...     def _load_chunks(self, ids):
+    ...         rows = [np.arange(3 * k, 3 * k + 3) for k in ids]
+    ...         return {"id": np.concatenate(rows)}
+    >>> stream = Ranges()
+    >>> sorted(np.concatenate([b.id for b in stream]).tolist())
+    [0, 1, 2, 3, 4, 5, 6, 7, 8]
+    >>> sorted(stream.get_state())
+    ['ended', 'epoch', 'order', 'row', 'rng', 'window']
     """
 
     fields: tuple[str, ...]
