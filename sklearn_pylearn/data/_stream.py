@@ -65,7 +65,7 @@ class ChunkedStream:
     >>> sorted(np.concatenate([b.id for b in stream]).tolist())
     [0, 1, 2, 3, 4, 5, 6, 7, 8]
     >>> sorted(stream.get_state())
-    ['ended', 'epoch', 'order', 'row', 'rng', 'window']
+    ['ended', 'epoch', 'order', 'rng', 'row', 'window']
     """
 
     fields: tuple[str, ...]
