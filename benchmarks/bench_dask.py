@@ -11,7 +11,9 @@ warm-up search (imports, Numba's per-op cache, the structural compile cache of
 each worker) and is then timed as the median of ``--repeat`` searches. The
 script prints the times, the speed-up of 2 workers over 1 (goal >= 1.8) and
 loky / dask, and the compile counts gathered from each worker with
-``client.run(compile_stats)``. ``--write`` updates the ``bench_dask`` section of
+``client.run(compile_stats)``. (With one worker thread, joblib's dask backend
+reports one job and joblib runs the search sequentially in the client process: the
+1-worker figure is the one-core time.) ``--write`` updates the ``bench_dask`` section of
 ``benchmarks/README.md``.
 """
 
