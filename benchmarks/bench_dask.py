@@ -98,8 +98,11 @@ def main():
     X, y = make_data()
     load = os.getloadavg()[0]
     t2, stats2, s2 = time_dask(2, X, y, args.repeat)
+    print(f"dask, 2 workers: {t2:.2f} s", flush=True)
     t1, stats1, s1 = time_dask(1, X, y, args.repeat)
+    print(f"dask, 1 worker: {t1:.2f} s", flush=True)
     tl, sl = time_loky(X, y, args.repeat)
+    print(f"loky, n_jobs=2: {tl:.2f} s", flush=True)
     same = np.allclose(s1, s2, rtol=1e-12) and np.allclose(s2, sl, rtol=1e-12)
     mark = "✓" if t1 / t2 >= 1.8 else "✗"
     rows = [
