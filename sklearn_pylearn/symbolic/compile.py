@@ -10,20 +10,25 @@ fitted arrays (which enter as inputs) share one compiled function.
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pytensor
+import scipy.sparse as sp
 from pytensor.compile.sharedvalue import SharedVariable
 from pytensor.graph.basic import Constant, Variable
-from pytensor.graph.traversal import io_toposort
+from pytensor.graph.traversal import graph_inputs, io_toposort
 
 from .._config import get_config
 from ..exceptions import CompileError
+from . import diskcache
 
 __all__ = [
     "CompiledFunction",
@@ -33,11 +38,16 @@ __all__ = [
     "clear_compile_cache",
     "current_mode_key",
     "is_cached",
+    "quiet_slow_compile_notice",
 ]
 
+# A first compile slower than this logs one line saying how to warm up.
+SLOW_COMPILE_SECONDS = 3.0
+_logger = logging.getLogger("sklearn_pylearn")
+_notice = {"shown": False, "quiet": False}
 _lock = threading.RLock()
 _cache: dict[tuple, CompiledFunction] = {}
-_stats = {"compiles": 0, "hits": 0, "compile_seconds": 0.0}
+_stats = {"compiles": 0, "hits": 0, "disk_loads": 0, "compile_seconds": 0.0}
 
 
 @dataclass(eq=False)
@@ -84,25 +94,78 @@ class CompiledFunction:
             arrays = [
                 a
                 if type(a) is np.ndarray and a.dtype is dt
-                else np.asarray(a, dtype=dt)
+                else _as_input(a, dt)
                 for a, dt in zip(args, self._dtypes)
             ]
         else:
-            arrays = [np.asarray(a, dtype=dt) for a, dt in zip(args, self._dtypes)]
+            arrays = [_as_input(a, dt) for a, dt in zip(args, self._dtypes)]
         if self.calls:
             self.calls += 1
             return self.fn(*arrays)
         # Numba compiles lazily: the first call pays the JIT, so it counts as compiling.
         start = time.perf_counter()
         out = self.fn(*arrays)
+        elapsed = time.perf_counter() - start
         with _lock:
-            _stats["compile_seconds"] += time.perf_counter() - start
+            _stats["compile_seconds"] += elapsed
         self.calls += 1
+        _notice_slow_compile(elapsed)
         return out
 
     def graph_str(self) -> str:
         """Return the optimised graph, as printed by ``pytensor.dprint``."""
         return pytensor.dprint(self.fn, file="str", print_type=True)
+
+
+def _as_input(value: Any, dtype: str) -> Any:
+    if sp.issparse(value):
+        return value if value.dtype == dtype else value.astype(dtype)
+    return np.asarray(value, dtype=dtype)
+
+
+def _notice_slow_compile(seconds: float) -> None:
+    """Say once per process, through logging, why a first use is slow."""
+    if seconds < SLOW_COMPILE_SECONDS or _notice["shown"] or _notice["quiet"]:
+        return
+    _notice["shown"] = True
+    _logger.warning(
+        "sklearn_pylearn: compiling a new graph took %.1f s; Numba compiles each "
+        "kernel once per machine and caches it under PyTensor's compile directory. "
+        "Run `python -m sklearn_pylearn warmup` once to compile the common graphs "
+        "ahead of time.",
+        seconds,
+    )
+
+
+@contextmanager
+def quiet_slow_compile_notice() -> Iterator[None]:
+    """Suppress the one-line slow-compile notice (the warm-up compiles on purpose).
+
+    Examples
+    --------
+    >>> with quiet_slow_compile_notice():
+    ...     pass
+    """
+    before = _notice["quiet"]
+    _notice["quiet"] = True
+    try:
+        yield
+    finally:
+        _notice["quiet"] = before
+
+
+def _fast_math() -> bool:
+    # SKLEARN_PYLEARN_NO_FAST_MATH=1 keeps Numba's libm calls (for comparisons).
+    return not os.environ.get("SKLEARN_PYLEARN_NO_FAST_MATH")
+
+
+def _linked_mode(mode: str | None) -> Any:
+    # Numba modes get the vectorizable exp / log / tanh / sigmoid kernels; the
+    # rewrite is deterministic, so the structural key (which holds the mode name)
+    # stays a complete description of the compiled function.
+    from .fastmath import fast_math_mode
+
+    return fast_math_mode(mode)
 
 
 def _mode_key(mode: str | None) -> str:
@@ -124,7 +187,8 @@ def current_mode_key() -> str:
     ...     current_mode_key()
     'FAST_COMPILE'
     """
-    return _mode_key(get_config()["compile_mode"])
+    key = _mode_key(get_config()["compile_mode"])
+    return key if _fast_math() else key + "+libm"
 
 
 def _constant_key(const: Constant) -> tuple:
@@ -198,8 +262,7 @@ def structural_key(
         tuple(nodes),
         tuple(_variable_ref(v, refs) for v in outputs),
         tuple(
-            (_variable_ref(s, refs), _variable_ref(e, refs))
-            for s, e in updates.items()
+            (_variable_ref(s, refs), _variable_ref(e, refs)) for s, e in updates.items()
         ),
     )
 
@@ -248,26 +311,29 @@ def compile_function(
     single = isinstance(outputs, Variable)
     out_list = [outputs] if single else list(outputs)
     key = (single, bool(trust_input), structural_key(inputs, out_list, updates, mode))
+    if not _fast_math():
+        key += ("libm",)
     with _lock:
         cached = _cache.get(key)
         if cached is not None:
             _stats["hits"] += 1
             return cached
         start = time.perf_counter()
-        try:
-            fn = pytensor.function(
-                list(inputs),
-                outputs if single else out_list,
-                updates=updates,
-                mode=mode,
-                on_unused_input="ignore",
-                name=name,
-            )
-        except Exception as exc:
-            raise CompileError(f"could not compile graph {name!r}: {exc}") from exc
+        on_disk = diskcache.enabled() and not _holds_shared(out_list, updates)
+        fn = diskcache.load(key) if on_disk else None
+        if fn is not None:
+            _stats["disk_loads"] += 1
+        else:
+            linked = _linked_mode(mode) if _fast_math() else mode
+            outs = outputs if single else out_list
+            fn = _compile(inputs, outs, updates, linked, name)
+            if on_disk:
+                diskcache.store(key, fn)
         fn.trust_input = bool(trust_input)
-        _stats["compile_seconds"] += time.perf_counter() - start
+        elapsed = time.perf_counter() - start
+        _stats["compile_seconds"] += elapsed
         _stats["compiles"] += 1
+        _notice_slow_compile(elapsed)
         compiled = CompiledFunction(
             key=key,
             fn=fn,
@@ -277,6 +343,26 @@ def compile_function(
         )
         _cache[key] = compiled
         return compiled
+
+
+def _compile(inputs, outputs, updates, mode, name):
+    try:
+        return pytensor.function(
+            list(inputs),
+            outputs,
+            updates=updates,
+            mode=mode,
+            on_unused_input="ignore",
+            name=name,
+        )
+    except Exception as exc:
+        raise CompileError(f"could not compile graph {name!r}: {exc}") from exc
+
+
+def _holds_shared(outputs, updates) -> bool:
+    # A shared variable is keyed by its identity, which means nothing on disk.
+    targets = list(outputs) + list((updates or {}).values())
+    return any(isinstance(v, SharedVariable) for v in graph_inputs(targets))
 
 
 def is_cached(fn: CompiledFunction) -> bool:
@@ -303,7 +389,9 @@ def compile_stats() -> dict:
     Returns
     -------
     stats : dict
-        ``compiles`` (graphs compiled), ``hits`` (look-ups answered from the cache),
+        ``compiles`` (graphs compiled or loaded: structures new to this process),
+        ``disk_loads`` (of those, rewritten functions loaded from the disk cache,
+        see :mod:`.diskcache`), ``hits`` (look-ups answered from the cache),
         ``compile_seconds`` (time spent compiling, including each function's first
         call, where Numba compiles lazily) and ``cached_functions``.
 
@@ -311,7 +399,7 @@ def compile_stats() -> dict:
     --------
     >>> from sklearn_pylearn import compile_stats
     >>> sorted(compile_stats())
-    ['cached_functions', 'compile_seconds', 'compiles', 'hits']
+    ['cached_functions', 'compile_seconds', 'compiles', 'disk_loads', 'hits']
     """
     with _lock:
         return {**_stats, "cached_functions": len(_cache)}
@@ -329,4 +417,4 @@ def clear_compile_cache() -> None:
     """
     with _lock:
         _cache.clear()
-        _stats.update(compiles=0, hits=0, compile_seconds=0.0)
+        _stats.update(compiles=0, hits=0, disk_loads=0, compile_seconds=0.0)
