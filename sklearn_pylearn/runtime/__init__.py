@@ -36,6 +36,7 @@ from .checkpoint import (
     write_checkpoint,
 )
 from .hooks import Checkpoint, EarlyStopping, History, Hook, ProgressBar, improves
+from .optimize import batched, optimize
 from .program import (
     BREAK,
     BUFFER_REPEAT,
@@ -85,11 +86,13 @@ __all__ = [
     "VirtualMachine",
     "count_steps",
     "element_from_data",
+    "batched",
     "handle_interrupts",
     "improves",
     "latest_checkpoint",
     "list_checkpoints",
     "load_latest",
+    "optimize",
     "read_checkpoint",
     "register_trusted",
     "write_checkpoint",
