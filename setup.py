@@ -18,6 +18,7 @@ INSTALL_REQUIRES = [
     "numpy>=1.26",
     "scipy>=1.11",
     "pandas>=2.0",
+    "pyarrow>=15",
     "joblib>=1.3",
     "tqdm>=4.60",
 ]

@@ -1,7 +1,9 @@
-"""Command line: ``python -m sklearn_pylearn demo | warmup``."""
+"""Command line: ``python -m sklearn_pylearn demo | warmup`` and ``--version``."""
 
 import argparse
 import sys
+
+from . import __version__
 
 
 def main(argv=None):
@@ -9,6 +11,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="python -m sklearn_pylearn",
         description="sklearn_pylearn: scikit-learn estimators compiled with PyTensor",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"sklearn_pylearn {__version__}"
     )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("demo", help="fit a fused preprocessing pipeline and show caching")

@@ -13,6 +13,7 @@ pipeline fold a chain of such steps into one matrix product.
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils.validation import (
     check_array,
     check_consistent_length,
@@ -25,8 +26,13 @@ from .symbolic.compile import compile_function
 from .symbolic.inputs import GraphInputs
 from .symbolic.rowwise import is_rowwise, run_in_row_blocks
 from .utils.validation import (
-    FLOAT_DTYPES,
+    SPARSE_FORMATS,
+    accepts_sparse,
+    as_graph_sparse,
     check_dense_numeric,
+    float16_compute,
+    input_dtypes,
+    match_sparse,
     validate_float_input,
 )
 
@@ -95,10 +101,17 @@ def build_graph(estimator, X, inputs, method="transform"):
 def run_graph(estimator, X, method="transform"):
     """Build ``method``'s graph on validated array ``X``, compile (cached) and run it.
 
+    A sparse ``X`` is first offered to ``estimator._sparse_output(method)``, which
+    raises when the estimator cannot take it; float16 runs as
+    :func:`~sklearn_pylearn.utils.validation.float16_compute` says.
+
     Returns
     -------
-    ndarray
+    ndarray or sparse matrix
     """
+    if sp.issparse(X):
+        estimator._sparse_output(method)
+    X, out_dtype = float16_compute(X, [estimator])
     inputs = GraphInputs(X.dtype)
     X_sym = inputs.data("X", X)
     out = build_graph(estimator, X_sym, inputs, method)
@@ -109,6 +122,8 @@ def run_graph(estimator, X, method="transform"):
         result = run_in_row_blocks(fn, X, inputs.values[1:])
     else:
         result = fn(*inputs.values)
+    if out_dtype is not None:
+        result = result.astype(out_dtype)
     return finish_output(estimator, method, result)
 
 
@@ -219,7 +234,7 @@ class SymbolicMixin:
             X_arr = validate_float_input(self, X, reset=False, copy=False)
         else:
             X_arr = self._check_output_space(X, method)
-        out = run_graph(self, X_arr, method)
+        out = match_sparse(run_graph(self, X_arr, method), X)
         if copy is False and _writable_like(X, out):
             X[...] = out
             return X
@@ -227,10 +242,18 @@ class SymbolicMixin:
 
     def _check_output_space(self, X, method):
         """Validate data given in the transform's output space (inverse_transform)."""
-        check_dense_numeric(self, X)
+        sparse = sp.issparse(X) and accepts_sparse(self)
+        if not sparse:
+            check_dense_numeric(self, X)
         X = check_array(
-            X, dtype=list(FLOAT_DTYPES), ensure_all_finite=True, estimator=self
+            X,
+            accept_sparse=SPARSE_FORMATS if sparse else False,
+            dtype=list(input_dtypes(self)),
+            ensure_all_finite=True,
+            estimator=self,
         )
+        if sparse:
+            X = as_graph_sparse(X)
         expected = len(self.get_feature_names_out())
         if X.shape[1] != expected:
             raise ValueError(
@@ -339,8 +362,8 @@ class NamedOutputsMixin:
             output (``"proba_<class>"``, ``"hidden_0_<unit>"``), indexed like ``X``
             when ``X`` is a DataFrame.
         """
-        names = self._check_output_names(outputs, y)
         check_is_fitted(self)
+        names = self._check_output_names(outputs, y)
         X_arr = validate_float_input(self, X, reset=False, copy=False)
         inputs = GraphInputs(X_arr.dtype)
         X_sym = inputs.data("X", X_arr)

@@ -10,6 +10,7 @@ fitted steps run changes. Steps are recognised as symbolic through
 segments.
 """
 
+import warnings
 from contextlib import nullcontext
 
 from sklearn import pipeline as sk_pipeline
@@ -24,6 +25,7 @@ from ._fusion import (
     FusionPlan,
     StepCall,
     UnfusedStep,
+    compute_outputs,
     describe_segment,
     group_calls,
     run_segment,
@@ -404,17 +406,53 @@ class Pipeline(sk_pipeline.Pipeline):
         ]
         return self._run(X, calls, lambda call: routed[call.name].inverse_transform)
 
+    @available_if(final_estimator_has("compute"))
+    def compute(self, X, y=None, outputs=("prediction",)):
+        """Named per-sample outputs of the final step, fused with the steps before.
+
+        The final step's ``compute`` (a learner of this library) and the run of
+        symbolic steps just before it are ONE compiled graph; earlier steps (up to
+        the last non-symbolic one) run as in ``transform``.
+
+        Parameters
+        ----------
+        X : iterable
+            Data as the first step takes it.
+        y : array-like, default=None
+            Needed by outputs that compare with the truth (``nll`` ...).
+        outputs : str or sequence of str, default=("prediction",)
+            Output names, as the final step's ``compute`` takes them.
+
+        Returns
+        -------
+        DataFrame
+            As the final step's ``compute`` returns it, indexed like ``X`` when
+            ``X`` is a DataFrame.
+        """
+        check_is_fitted(self)
+        groups = group_calls(self._calls(with_final=False), _no_params)
+        tail = groups.pop()[1] if groups and groups[-1][0] == "fused" else []
+        Xt = self._run(X, [c for g in groups for c in _group_calls_of(g)], _no_params)
+        final = self._final_call("compute")
+        frame = compute_outputs(tail, final, Xt, y, outputs, self.fold_affine)
+        if hasattr(X, "columns") and hasattr(X, "index"):
+            frame.index = X.index
+        return frame
+
     # ------------------------------------------------------------------- plan
 
-    def fusion_plan(self, method="transform"):
+    def fusion_plan(self, method=None):
         """Describe how the fitted pipeline runs ``method``.
 
         Parameters
         ----------
-        method : str, default="transform"
+        method : str, default=None
             ``"transform"``, ``"inverse_transform"``, ``"predict"``,
             ``"predict_proba"``, ``"predict_log_proba"``, ``"decision_function"``,
-            ``"score_samples"`` or ``"score"``.
+            ``"score_samples"`` or ``"score"``. None describes the pipeline's
+            last method: ``"transform"`` when its final step transforms,
+            otherwise ``"predict"`` (or the first of the prediction methods its
+            final step has).
 
         Returns
         -------
@@ -438,6 +476,8 @@ class Pipeline(sk_pipeline.Pipeline):
               graph: not a sklearn_pylearn symbolic step)
         """
         check_is_fitted(self)
+        if method is None:
+            method = self._default_plan_method()
         calls = self._plan_calls(method)
         cache = self._segments()
         entries = []
@@ -452,6 +492,18 @@ class Pipeline(sk_pipeline.Pipeline):
             if est is None or est == "passthrough"
         )
         return FusionPlan(method, self.fold_affine, tuple(entries), skipped)
+
+    def _default_plan_method(self):
+        if self._can_transform():
+            return "transform"
+        final = self._final_estimator
+        for name in _PREDICT_METHODS:
+            if hasattr(final, name):
+                return name
+        raise ValueError(
+            f"Pipeline.fusion_plan: the final step {self.steps[-1][0]!r} neither "
+            "transforms nor predicts; pass the method, e.g. fusion_plan('score')."
+        )
 
     def _plan_calls(self, method):
         available = {
@@ -478,6 +530,47 @@ class Pipeline(sk_pipeline.Pipeline):
                 for idx, name, est in reversed(list(self._iter()))
             ]
         return self._calls(with_final=False) + [self._final_call(method)]
+
+
+def _counterparts():
+    from .utils.discovery import all_estimators
+
+    found = {}
+    for _, cls in all_estimators():
+        if not hasattr(cls, "_has_symbolic"):  # only symbolic steps fuse
+            continue
+        for base in cls.__mro__[1:]:
+            if base.__module__.startswith("sklearn.") and base.__name__ == cls.__name__:
+                found[base] = cls
+    return found
+
+
+def _swap_steps(steps):
+    """Swap exact scikit-learn steps for this library's counterparts.
+
+    Returns the new steps and ``(name, class name)`` of each swapped one.
+    """
+    counterparts = _counterparts()
+    new_steps, swapped = [], []
+    for name, est in steps:
+        cls = counterparts.get(type(est))
+        if cls is not None:
+            twin = cls.__new__(cls)
+            twin.__dict__.update(vars(est))
+            new_steps.append((name, twin))
+            swapped.append((name, cls.__name__))
+        else:
+            new_steps.append((name, est))
+    return new_steps, swapped
+
+
+def _fusible(est):
+    methods = ("transform", *_PREDICT_METHODS)
+    return any(is_symbolic(est, method) for method in methods)
+
+
+def _group_calls_of(group):
+    return group[1] if group[0] == "fused" else [group[1]]
 
 
 def _notify(ctx, caller, X, y):
@@ -571,20 +664,29 @@ def make_pipeline(
 def fuse(pipeline, *, fold_affine=True):
     """Turn a scikit-learn Pipeline into a fusing :class:`Pipeline`, without refitting.
 
-    The new pipeline holds the same (fitted) step objects, so its symbolic steps
-    run fused at once; its other parameters are copied.
+    A step that is exactly a scikit-learn estimator this library has a counterpart
+    of (``sklearn.preprocessing.StandardScaler``, ``MinMaxScaler``,
+    ``sklearn.decomposition.PCA``, ``VarianceThreshold``, ``SelectKBest`` ...) is
+    swapped for that counterpart, fitted state included (the counterpart's fit is
+    scikit-learn's, so the state means the same), and a ``UserWarning`` names the
+    swapped steps. Every other step object is kept as it is; the pipeline's other
+    parameters are copied.
 
     Parameters
     ----------
     pipeline : sklearn.pipeline.Pipeline
-        Typically fitted, with steps from ``sklearn_pylearn``; other steps run as
-        they are.
+        Typically fitted; steps without a counterpart run as they are.
     fold_affine : bool, default=True
         Fold runs of affine steps into one map.
 
     Returns
     -------
     fused : Pipeline
+
+    Raises
+    ------
+    ValueError
+        When no step is (or can be swapped for) a symbolic step: nothing would fuse.
 
     Examples
     --------
@@ -606,8 +708,25 @@ def fuse(pipeline, *, fold_affine=True):
             "fuse expects a sklearn.pipeline.Pipeline, got "
             f"{type(pipeline).__name__}: {pipeline!r}."
         )
+    steps, swapped = _swap_steps(pipeline.steps)
+    if not any(_fusible(est) for _, est in steps):
+        raise ValueError(
+            "fuse: nothing to fuse: no step of this pipeline is a sklearn_pylearn "
+            "symbolic estimator or has one as counterpart (steps: "
+            f"{[type(est).__name__ for _, est in steps]}). Use sklearn_pylearn's "
+            "StandardScaler, MinMaxScaler, PCA, VarianceThreshold, SelectKBest or "
+            "learners in the pipeline."
+        )
+    if swapped:
+        warnings.warn(
+            "fuse swapped in sklearn_pylearn's counterpart for step(s) "
+            + ", ".join(f"{name!r} ({cls})" for name, cls in swapped)
+            + ", keeping their fitted state.",
+            UserWarning,
+            stacklevel=2,
+        )
     return Pipeline(
-        list(pipeline.steps),
+        steps,
         transform_input=getattr(pipeline, "transform_input", None),
         memory=pipeline.memory,
         verbose=pipeline.verbose,

@@ -1,8 +1,10 @@
-"""SymbolicMixin declares the pipeline's hooks with defaults; finishing is split."""
+"""The base contracts: SymbolicMixin's hooks with defaults, split finishing, and
+named outputs (``compute``)."""
 
 import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.exceptions import NotFittedError
 
 from sklearn_pylearn.base import (
     NamedOutputsMixin,
@@ -10,6 +12,7 @@ from sklearn_pylearn.base import (
     finish_output,
     is_symbolic,
 )
+from sklearn_pylearn.utils.discovery import all_estimators
 
 
 class _Scale(SymbolicMixin, TransformerMixin, BaseEstimator):
@@ -48,3 +51,24 @@ def test_methods_and_named_outputs_are_finished_by_their_own_hooks():
     # the named output "prediction" is the predict method's answer
     assert est._finish_named_output("prediction", np.array([0])).tolist() == ["a"]
     assert est._finish_named_output("proba", np.array([0])).tolist() == [0]
+
+
+LEARNERS_WITH_COMPUTE = [
+    cls for _, cls in all_estimators() if issubclass(cls, NamedOutputsMixin)
+]
+
+
+def test_learners_with_compute_are_found():
+    names = {cls.__name__ for cls in LEARNERS_WITH_COMPUTE}
+    assert {"LogisticRegression", "MLPClassifier", "MLPRegressor"} <= names
+
+
+@pytest.mark.parametrize(
+    "cls", LEARNERS_WITH_COMPUTE, ids=[c.__name__ for c in LEARNERS_WITH_COMPUTE]
+)
+def test_compute_before_fit_is_not_fitted_error(cls):
+    X = np.zeros((3, 2))
+    with pytest.raises(NotFittedError, match=f"This {cls.__name__} instance is not"):
+        cls().compute(X)
+    with pytest.raises(NotFittedError, match="not fitted"):
+        cls().compute(X, outputs=["no such output"])

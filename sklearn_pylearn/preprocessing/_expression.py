@@ -17,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..base import SymbolicMixin, run_graph
 from ..utils._sklearn_compat import clone_parametrized, fit_context
+from ..utils.fitting import restore_on_error
 from ..utils.validation import validate_float_input
 
 __all__ = ["ExpressionTransformer"]
@@ -101,11 +102,12 @@ class ExpressionTransformer(
         -------
         self : ExpressionTransformer
         """
-        X = validate_float_input(self, X, reset=True)
-        probe = pt.tensor("X", dtype=X.dtype, shape=(None, X.shape[1]))
-        self._apply("func", probe)
-        if self.inverse_func is not None:
-            self._apply("inverse_func", probe)
+        with restore_on_error(self):
+            X = validate_float_input(self, X, reset=True)
+            probe = pt.tensor("X", dtype=X.dtype, shape=(None, X.shape[1]))
+            self._apply("func", probe)
+            if self.inverse_func is not None:
+                self._apply("inverse_func", probe)
         return self
 
     def transform(self, X):

@@ -76,8 +76,9 @@ class VirtualMachine:
     context : mapping of str to object, optional
         The objects the program names (``"data.next_batch"`` calls
         ``context["data"].next_batch``); the objects the program recorded
-        (:meth:`~sklearn_pylearn.runtime.Element.objects`) are added. They must pickle, and for checkpoints
-        follow the state protocol of :mod:`sklearn_pylearn.runtime._state`.
+        (:meth:`~sklearn_pylearn.runtime.Element.objects`) are added. They must
+        pickle, and for checkpoints follow the state protocol of
+        :mod:`sklearn_pylearn.runtime._state`.
     hooks : sequence of hooks, optional
         Objects with ``on_<event>(vm, **info)`` methods (see
         :class:`~sklearn_pylearn.runtime.Hook`).

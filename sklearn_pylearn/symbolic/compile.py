@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import pytensor
+import scipy.sparse as sp
 from pytensor.compile.sharedvalue import SharedVariable
 from pytensor.graph.basic import Constant, Variable
 from pytensor.graph.traversal import graph_inputs, io_toposort
@@ -93,11 +94,11 @@ class CompiledFunction:
             arrays = [
                 a
                 if type(a) is np.ndarray and a.dtype is dt
-                else np.asarray(a, dtype=dt)
+                else _as_input(a, dt)
                 for a, dt in zip(args, self._dtypes)
             ]
         else:
-            arrays = [np.asarray(a, dtype=dt) for a, dt in zip(args, self._dtypes)]
+            arrays = [_as_input(a, dt) for a, dt in zip(args, self._dtypes)]
         if self.calls:
             self.calls += 1
             return self.fn(*arrays)
@@ -114,6 +115,12 @@ class CompiledFunction:
     def graph_str(self) -> str:
         """Return the optimised graph, as printed by ``pytensor.dprint``."""
         return pytensor.dprint(self.fn, file="str", print_type=True)
+
+
+def _as_input(value: Any, dtype: str) -> Any:
+    if sp.issparse(value):
+        return value if value.dtype == dtype else value.astype(dtype)
+    return np.asarray(value, dtype=dtype)
 
 
 def _notice_slow_compile(seconds: float) -> None:
@@ -255,8 +262,7 @@ def structural_key(
         tuple(nodes),
         tuple(_variable_ref(v, refs) for v in outputs),
         tuple(
-            (_variable_ref(s, refs), _variable_ref(e, refs))
-            for s, e in updates.items()
+            (_variable_ref(s, refs), _variable_ref(e, refs)) for s, e in updates.items()
         ),
     )
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytensor.tensor as pt
+import scipy.sparse as sp
 from pytensor.tensor.variable import TensorVariable
+
+from .sparse import sparse_matrix
 
 __all__ = ["GraphInputs", "placeholder"]
 
@@ -55,7 +58,15 @@ class GraphInputs:
         self.values: list[np.ndarray] = []
 
     def data(self, name: str, value: np.ndarray) -> TensorVariable:
-        """Add the data input (kept in its own dtype) and return its variable."""
+        """Add the data input (kept in its own dtype) and return its variable.
+
+        A CSR or CSC matrix becomes a symbolic sparse matrix of its format.
+        """
+        if sp.issparse(value):
+            var = sparse_matrix(name, value.format, value.dtype.name)
+            self.variables.append(var)
+            self.values.append(value)
+            return var
         return self._add(name, np.asarray(value))
 
     def add(self, name: str, value, dtype=None) -> TensorVariable:
@@ -71,9 +82,17 @@ class GraphInputs:
             arr = arr.astype(self.dtype, copy=False)
         return self._add(name, arr)
 
-    def placeholder(self, name: str, ndim: int, dtype=None) -> TensorVariable:
-        """Add an input whose value is given at call time (not stored here)."""
-        var = placeholder(name, ndim, dtype or self.dtype)
+    def placeholder(
+        self, name: str, ndim: int, dtype=None, format: str | None = None
+    ) -> TensorVariable:
+        """Add an input whose value is given at call time (not stored here).
+
+        ``format`` ("csr" or "csc") makes it a sparse matrix.
+        """
+        if format is not None:
+            var = sparse_matrix(name, format, dtype or self.dtype)
+        else:
+            var = placeholder(name, ndim, dtype or self.dtype)
         self.variables.append(var)
         self.values.append(None)
         return var
