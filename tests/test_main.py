@@ -31,3 +31,17 @@ def test_cli_demo_runs_as_a_module():
         check=True,
     )
     assert "nothing new compiled" in result.stdout
+
+
+def test_cli_version_and_help_with_an_example(capsys):
+    from sklearn_pylearn import __version__
+
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"sklearn_pylearn {__version__}"
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    help_text = capsys.readouterr().out
+    assert "estimator: sklearn_pylearn.neural_network.MLPClassifier" in help_text
+    assert "resume" in help_text

@@ -1,0 +1,22 @@
+"""Experiments from YAML: ``python -m sklearn_pylearn run CONFIG`` and ``resume DIR``.
+
+See :mod:`sklearn_pylearn.experiment.runner` for the output directory and
+:mod:`sklearn_pylearn.experiment.config` for the config's sections.
+
+Examples
+--------
+>>> import tempfile
+>>> from sklearn_pylearn.experiment import run_experiment
+>>> metrics = run_experiment('''
+... data: {sklearn: load_iris, split: {test_size: 0.3, random_state: 0}}
+... model: {estimator: sklearn_pylearn.linear_model.LogisticRegression}
+... evaluate: {metrics: [accuracy, f1_macro]}
+... ''', tempfile.mkdtemp(), out=None)
+>>> sorted(metrics["test"])
+['accuracy', 'f1_macro']
+"""
+
+from .config import load_config, validate_config
+from .runner import resume_experiment, run_experiment
+
+__all__ = ["load_config", "resume_experiment", "run_experiment", "validate_config"]
