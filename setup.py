@@ -20,6 +20,7 @@ INSTALL_REQUIRES = [
     "pandas>=2.0",
     "joblib>=1.3",
     "tqdm>=4.60",
+    "pyyaml>=6",
 ]
 
 EXTRAS = {
@@ -31,7 +32,9 @@ EXTRAS = {
         "pyarrow>=15",
         "ruff>=0.6",
         "rich>=13",
+        "matplotlib>=3.8",
     ],
+    "plot": ["matplotlib>=3.8"],
     "docs": ["sphinx>=7", "numpydoc>=1.6"],
     "dask": ["dask[distributed]>=2024.1", "dask-ml>=2024.1"],
     "bench": ["torch==2.13.0"],
