@@ -23,6 +23,9 @@ INSTALL_REQUIRES = [
     "pyyaml>=6",
 ]
 
+# The docs build (tests/test_docs.py builds the site, so the test extra has them too).
+DOCS = ["sphinx>=7", "numpydoc>=1.6", "sphinx-gallery>=0.16", "myst-parser>=3"]
+
 EXTRAS = {
     "test": [
         "pytest>=8",
@@ -33,9 +36,10 @@ EXTRAS = {
         "ruff>=0.6",
         "rich>=13",
         "matplotlib>=3.8",
+        *DOCS,
     ],
     "plot": ["matplotlib>=3.8"],
-    "docs": ["sphinx>=7", "numpydoc>=1.6"],
+    "docs": [*DOCS, "matplotlib>=3.8"],
     "dask": ["dask[distributed]>=2024.1", "dask-ml>=2024.1"],
     "bench": ["torch==2.13.0"],
 }

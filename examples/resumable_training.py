@@ -1,4 +1,8 @@
-"""A training program that is checkpointed, stopped part-way and resumed, ending
+"""
+Resumable training: checkpointed, stopped part-way, resumed
+============================================================
+
+A training program that is checkpointed, stopped part-way and resumed, ending
 with exactly the parameters of an uninterrupted run.
 
     python examples/resumable_training.py

@@ -1,7 +1,8 @@
 """Experiments from YAML: ``python -m sklearn_pylearn run CONFIG`` and ``resume DIR``.
 
-See :mod:`sklearn_pylearn.experiment.runner` for the output directory and
-:mod:`sklearn_pylearn.experiment.config` for the config's sections.
+The output directory is described in :func:`run_experiment`'s module
+(``sklearn_pylearn.experiment.runner``), the config's sections in
+:func:`load_config`'s (``sklearn_pylearn.experiment.config``).
 
 Examples
 --------

@@ -211,7 +211,7 @@ class ModelGraphDisplay:
         if dot_program is not None and engine != "matplotlib":
             self._plot_graphviz(dot_program)
         else:
-            self._plot_matplotlib()
+            self._plot_matplotlib(resize=ax is None)
         self.ax_.set_axis_off()
         if self.name:
             self.ax_.set_title(self.name)
@@ -228,7 +228,7 @@ class ModelGraphDisplay:
         self.ax_.imshow(mpimg.imread(io.BytesIO(png), format="png"))
         self.engine_ = "graphviz"
 
-    def _plot_matplotlib(self):
+    def _plot_matplotlib(self, resize=True):
         from matplotlib.patches import Rectangle
 
         nodes, edges, clusters = parse_dot(self.dot)
@@ -277,6 +277,11 @@ class ModelGraphDisplay:
             )
         span_x = max(depth.values(), default=0)
         span_y = max((len(m) for m in columns.values()), default=1)
+        if resize:  # room for the labels: a figure we made grows with the graph
+            longest = max((len(label) for label in nodes.values()), default=1)
+            self.figure_.set_size_inches(
+                max(6.0, (span_x + 1) * (0.6 + 0.09 * longest)), 1.5 + 1.1 * span_y
+            )
         self.ax_.set_xlim(-0.8, span_x + 0.8)
         self.ax_.set_ylim(-span_y / 2 - 0.8, span_y / 2 + 0.8)
         self.engine_ = "matplotlib"
