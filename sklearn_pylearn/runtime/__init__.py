@@ -33,6 +33,7 @@ from .checkpoint import (
     list_checkpoints,
     load_latest,
     read_checkpoint,
+    write_atomic,
     write_checkpoint,
 )
 from .hooks import Checkpoint, EarlyStopping, History, Hook, ProgressBar, improves
@@ -95,5 +96,6 @@ __all__ = [
     "optimize",
     "read_checkpoint",
     "register_trusted",
+    "write_atomic",
     "write_checkpoint",
 ]
