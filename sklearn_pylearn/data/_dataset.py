@@ -11,7 +11,6 @@ import pandas as pd
 import pytensor.tensor as pt
 from pytensor.graph.basic import Variable
 
-from ..runtime import batched
 from ._iterator import DatasetIterator, check_fields
 from ._sample import Sample
 
@@ -312,7 +311,6 @@ class Dataset:
 
     # ------------------------------------------------------------ runtime
 
-    @batched("next_many")
     def next(self) -> Sample:
         """The next sample, in order, wrapping around (``CALL(dataset.next)``).
 
