@@ -11,6 +11,7 @@ pipeline fold a chain of such steps into one matrix product.
 """
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -22,7 +23,12 @@ from sklearn.utils.validation import (
 
 from ._version import __version__, is_compatible
 from .exceptions import VersionMismatchWarning
-from .symbolic.compile import compile_function
+from .symbolic.compile import (
+    CompiledFunction,
+    compile_function,
+    current_mode_key,
+    is_cached,
+)
 from .symbolic.inputs import GraphInputs
 from .symbolic.rowwise import is_rowwise, run_in_row_blocks
 from .utils.validation import (
@@ -99,10 +105,13 @@ def build_graph(estimator, X, inputs, method="transform"):
 
 
 def run_graph(estimator, X, method="transform"):
-    """Build ``method``'s graph on validated array ``X``, compile (cached) and run it.
+    """Run ``method``'s graph on validated array ``X``, compiled (cached).
 
-    A sparse ``X`` is first offered to ``estimator._sparse_output(method)``, which
-    raises when the estimator cannot take it; float16 runs as
+    The graph is built and compiled on the first call only: the estimator keeps
+    it in a private memo (see :func:`_memo_entry`) keyed by the method, the input
+    dtype and format and the compile mode. A sparse ``X`` is first offered to
+    ``estimator._sparse_output(method)``, which raises when the estimator cannot
+    take it; float16 runs as
     :func:`~sklearn_pylearn.utils.validation.float16_compute` says.
 
     Returns
@@ -112,19 +121,111 @@ def run_graph(estimator, X, method="transform"):
     if sp.issparse(X):
         estimator._sparse_output(method)
     X, out_dtype = float16_compute(X, [estimator])
+    X = _graph_data(X)
+    key = (method, X.dtype.str, getattr(X, "format", None), current_mode_key())
+    entry = _memo_entry(estimator, key)
+    if entry is None:
+        entry = _build_method(estimator, X, method, key)
+    if entry.rowwise:
+        result = run_in_row_blocks(entry.fn, X, entry.values)
+    else:
+        result = entry.fn(X, *entry.values)
+    if out_dtype is not None:
+        result = result.astype(out_dtype)
+    return finish_output(estimator, method, result)
+
+
+def _build_method(estimator, X, method, key):
     inputs = GraphInputs(X.dtype)
     X_sym = inputs.data("X", X)
     out = build_graph(estimator, X_sym, inputs, method)
     fn = compile_function(
         inputs.variables, out, name=f"{type(estimator).__name__}.{method}"
     )
-    if is_rowwise(X_sym, inputs.variables, out):
-        result = run_in_row_blocks(fn, X, inputs.values[1:])
-    else:
-        result = fn(*inputs.values)
-    if out_dtype is not None:
-        result = result.astype(out_dtype)
-    return finish_output(estimator, method, result)
+    rowwise = is_rowwise(X_sym, inputs.variables, out)
+    return _store_memo(estimator, key, fn, inputs.values[1:], rowwise)
+
+
+def _graph_data(X):
+    # Numba's BLAS calls need contiguous operands (GraphInputs.data does the same).
+    if sp.issparse(X) or X.flags.c_contiguous:
+        return X
+    return np.ascontiguousarray(X)
+
+
+# -- the per-estimator memo of built and compiled graphs ------------------------------
+
+_MEMO = "_graph_memo"
+
+
+@dataclass(eq=False)
+class _GraphMemo:
+    """A built graph's compiled function and the fitted arrays that feed it.
+
+    ``snapshot`` holds the estimator's attributes (and the items of its list and
+    tuple attributes) as they were when the graph was built: refitting,
+    ``partial_fit`` and ``set_params`` rebind some of them, which makes the entry
+    stale, so fitted values are never served from an older fit.
+    """
+
+    fn: CompiledFunction
+    values: tuple
+    rowwise: bool
+    snapshot: tuple
+
+
+def _state_snapshot(estimator) -> tuple:
+    return tuple(
+        (name, value, tuple(value) if type(value) in (list, tuple) else None)
+        for name, value in vars(estimator).items()
+        if name != _MEMO
+    )
+
+
+def _same_state(snapshot, estimator) -> bool:
+    state = vars(estimator)
+    if len(state) - (_MEMO in state) != len(snapshot):
+        return False
+    for name, value, items in snapshot:
+        now = state.get(name, snapshot)
+        if now is not value:
+            return False
+        if items is not None and (
+            len(items) != len(now) or any(a is not b for a, b in zip(items, now))
+        ):
+            return False
+    return True
+
+
+def _memo_entry(estimator, key):
+    """The estimator's memoised :class:`_GraphMemo` under ``key``, or None.
+
+    None when nothing is memoised, when the estimator's state changed since (a
+    refit, ``set_params``) or when :func:`~sklearn_pylearn.clear_compile_cache`
+    dropped the compiled function. The memo is private: ``__getstate__`` leaves
+    it out of pickles and ``set_params`` drops it.
+    """
+    memo = estimator.__dict__.get(_MEMO)
+    entry = memo.get(key) if memo else None
+    if entry is None:
+        return None
+    if is_cached(entry.fn) and _same_state(entry.snapshot, estimator):
+        return entry
+    memo.pop(key, None)
+    return None
+
+
+def _store_memo(estimator, key, fn, values, rowwise=False) -> _GraphMemo:
+    """Memoise ``fn`` and the fitted ``values`` that follow the call's data."""
+    entry = _GraphMemo(fn, tuple(values), rowwise, _state_snapshot(estimator))
+    memo = estimator.__dict__.get(_MEMO)
+    if memo is None or not all(
+        _same_state(other.snapshot, estimator) for other in memo.values()
+    ):
+        memo = {}
+    memo[key] = entry
+    estimator.__dict__[_MEMO] = memo
+    return entry
 
 
 def finish_output(estimator, method, value):
@@ -272,8 +373,14 @@ class SymbolicMixin:
         tags.array_api_support = False
         return tags
 
+    def set_params(self, **params):
+        """Set the parameters; drops the memoised graphs (rebuilt on next use)."""
+        self.__dict__.pop(_MEMO, None)
+        return super().set_params(**params)
+
     def __getstate__(self):
         state = super().__getstate__()
+        state.pop(_MEMO, None)
         state["_sklearn_pylearn_version"] = __version__
         return state
 
@@ -364,21 +471,34 @@ class NamedOutputsMixin:
         """
         check_is_fitted(self)
         names = self._check_output_names(outputs, y)
-        X_arr = validate_float_input(self, X, reset=False, copy=False)
-        inputs = GraphInputs(X_arr.dtype)
-        X_sym = inputs.data("X", X_arr)
-        y_sym = None
+        X_arr = _graph_data(validate_float_input(self, X, reset=False, copy=False))
+        data = [X_arr]
         if y is not None:
             check_consistent_length(X_arr, y)
-            y_sym = inputs.data("y", self._encode_target(y, X_arr.dtype))
+            data.append(np.ascontiguousarray(self._encode_target(y, X_arr.dtype)))
+        key = (
+            "compute",
+            tuple(names),
+            tuple((d.dtype.str, d.ndim, getattr(d, "format", None)) for d in data),
+            current_mode_key(),
+        )
+        entry = _memo_entry(self, key)
+        if entry is None:
+            entry = self._build_compute(data, names, key)
+        values = entry.fn(*data, *entry.values)
+        return self._as_frame(X, names, values)
+
+    def _build_compute(self, data, names, key):
+        inputs = GraphInputs(data[0].dtype)
+        X_sym = inputs.data("X", data[0])
+        y_sym = inputs.data("y", data[1]) if len(data) > 1 else None
         exprs = self._build_outputs(X_sym, y_sym, inputs, names)
         fn = compile_function(
             inputs.variables,
             [exprs[name] for name in names],
             name=f"{type(self).__name__}.compute({', '.join(names)})",
         )
-        values = fn(*inputs.values)
-        return self._as_frame(X, names, values)
+        return _store_memo(self, key, fn, inputs.values[len(data) :])
 
     def _check_output_names(self, outputs, y):
         available = self._available_outputs()
