@@ -379,7 +379,9 @@ class SymbolicMixin:
         return super().set_params(**params)
 
     def __getstate__(self):
-        state = super().__getstate__()
+        # On Python 3.11+ the inherited state is the instance's own __dict__: copy
+        # it, so that pickling neither drops the memo nor stamps the live object.
+        state = dict(super().__getstate__())
         state.pop(_MEMO, None)
         state["_sklearn_pylearn_version"] = __version__
         return state
