@@ -10,7 +10,9 @@ fit also returns an :class:`~sklearn_pylearn.symbolic.affine.AffineMap`, which l
 pipeline fold a chain of such steps into one matrix product.
 """
 
+import threading
 import warnings
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -155,7 +157,12 @@ def _graph_data(X):
 
 # -- the per-estimator memo of built and compiled graphs ------------------------------
 
-_MEMO = "_graph_memo"
+# Estimator -> {key: _GraphMemo}. Held beside the estimator rather than in its
+# __dict__: predict must leave __dict__ unchanged (scikit-learn's
+# check_dict_unchanged), and what is not in __dict__ is never pickled, cloned or
+# copied. Weak keys: the memo goes with its estimator.
+_MEMOS = weakref.WeakKeyDictionary()
+_MEMO_LOCK = threading.Lock()
 
 
 @dataclass(eq=False)
@@ -178,13 +185,12 @@ def _state_snapshot(estimator) -> tuple:
     return tuple(
         (name, value, tuple(value) if type(value) in (list, tuple) else None)
         for name, value in vars(estimator).items()
-        if name != _MEMO
     )
 
 
 def _same_state(snapshot, estimator) -> bool:
     state = vars(estimator)
-    if len(state) - (_MEMO in state) != len(snapshot):
+    if len(state) != len(snapshot):
         return False
     for name, value, items in snapshot:
         now = state.get(name, snapshot)
@@ -201,11 +207,13 @@ def _memo_entry(estimator, key):
     """The estimator's memoised :class:`_GraphMemo` under ``key``, or None.
 
     None when nothing is memoised, when the estimator's state changed since (a
-    refit, ``set_params``) or when :func:`~sklearn_pylearn.clear_compile_cache`
-    dropped the compiled function. The memo is private: ``__getstate__`` leaves
-    it out of pickles and ``set_params`` drops it.
+    refit, ``partial_fit``, ``set_params``) or when
+    :func:`~sklearn_pylearn.clear_compile_cache` dropped the compiled function.
     """
-    memo = estimator.__dict__.get(_MEMO)
+    try:
+        memo = _MEMOS.get(estimator)
+    except TypeError:  # an estimator that cannot be a weak dictionary key
+        return None
     entry = memo.get(key) if memo else None
     if entry is None:
         return None
@@ -218,14 +226,33 @@ def _memo_entry(estimator, key):
 def _store_memo(estimator, key, fn, values, rowwise=False) -> _GraphMemo:
     """Memoise ``fn`` and the fitted ``values`` that follow the call's data."""
     entry = _GraphMemo(fn, tuple(values), rowwise, _state_snapshot(estimator))
-    memo = estimator.__dict__.get(_MEMO)
-    if memo is None or not all(
-        _same_state(other.snapshot, estimator) for other in memo.values()
-    ):
-        memo = {}
-    memo[key] = entry
-    estimator.__dict__[_MEMO] = memo
+    with _MEMO_LOCK:
+        try:
+            memo = _MEMOS.get(estimator)
+            if memo is None or not all(
+                _same_state(other.snapshot, estimator) for other in memo.values()
+            ):
+                memo = _MEMOS[estimator] = {}
+        except TypeError:
+            return entry
+        memo[key] = entry
     return entry
+
+
+def _drop_memo(estimator) -> None:
+    with _MEMO_LOCK:
+        try:
+            _MEMOS.pop(estimator, None)
+        except TypeError:
+            pass
+
+
+def _memo_of(estimator) -> dict:
+    """The estimator's memo (key -> _GraphMemo), empty when none; for tests."""
+    try:
+        return dict(_MEMOS.get(estimator) or {})
+    except TypeError:
+        return {}
 
 
 def finish_output(estimator, method, value):
@@ -375,14 +402,13 @@ class SymbolicMixin:
 
     def set_params(self, **params):
         """Set the parameters; drops the memoised graphs (rebuilt on next use)."""
-        self.__dict__.pop(_MEMO, None)
+        _drop_memo(self)
         return super().set_params(**params)
 
     def __getstate__(self):
         # On Python 3.11+ the inherited state is the instance's own __dict__: copy
-        # it, so that pickling neither drops the memo nor stamps the live object.
+        # it, so that pickling does not stamp the live object.
         state = dict(super().__getstate__())
-        state.pop(_MEMO, None)
         state["_sklearn_pylearn_version"] = __version__
         return state
 

@@ -9,6 +9,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn_pylearn.base import (
     NamedOutputsMixin,
     SymbolicMixin,
+    _memo_of,
     finish_output,
     is_symbolic,
 )
@@ -159,9 +160,8 @@ def test_a_compile_mode_change_is_honoured_after_the_first_call(count_builds):
         np.testing.assert_allclose(est.transform(X), expected)
         est.transform(X)
     assert len(count_builds) == 2
-    modes = {key[3] for key in est._graph_memo}
-    assert any(mode.startswith("FAST_COMPILE") for mode in modes), modes
-    assert est._graph_memo[("transform", "<f8", None, modes.pop())] is not None
+    modes = {key[3] for key in _memo_of(est)}
+    assert len(modes) == 2 and any(m.startswith("FAST_COMPILE") for m in modes)
     est.transform(X)
     assert len(count_builds) == 2
 
@@ -191,8 +191,9 @@ def test_refit_and_set_params_drop_the_memo_never_serving_stale_values(count_bui
     # Same structure: the compiled function is reused, with the new fit's values.
     assert compile_stats()["compiles"] == compiles
     np.testing.assert_allclose(refitted, _fitted("logreg", X2, y2).predict_proba(X))
+    assert _memo_of(est)
     est.set_params(C=0.5)
-    assert "_graph_memo" not in vars(est)
+    assert not _memo_of(est)
 
 
 def test_partial_fit_makes_the_memo_stale(count_builds):
@@ -209,20 +210,37 @@ def test_partial_fit_makes_the_memo_stale(count_builds):
 
 
 def test_pickles_leave_the_memo_out(tmp_path):
+    import copy
     import pickle
+
+    from sklearn.base import clone
 
     from sklearn_pylearn.persistence import dump, load
 
     X, y = _digits_like()
     est = _fitted("logreg", X, y)
     expected = est.predict_proba(X)
-    assert "_graph_memo" in vars(est)
-    assert b"_graph_memo" not in pickle.dumps(est)
+    before = dict(vars(est))
+    memo = _memo_of(est)
+    assert memo
+    data = pickle.dumps(est)
+    assert b"_GraphMemo" not in data and b"CompiledFunction" not in data
     for name in ("est.joblib", "est.skops"):
         loaded = load(dump(est, tmp_path / name))
-        assert "_graph_memo" not in vars(loaded)
+        assert not _memo_of(loaded)
         np.testing.assert_array_equal(loaded.predict_proba(X), expected)
-    assert "_graph_memo" in vars(est)
+    assert not _memo_of(copy.deepcopy(est)) and not _memo_of(clone(est))
+    # Saving neither drops the memo nor changes the estimator.
+    assert _memo_of(est) == memo and vars(est).keys() == before.keys()
+
+
+def test_predict_leaves_the_instance_dict_unchanged():
+    X, y = _digits_like()
+    est = _fitted("logreg", X, y)
+    before = dict(vars(est))
+    est.predict_proba(X)
+    est.compute(X, outputs=["proba"])
+    assert vars(est) == before
 
 
 def test_compute_builds_its_graph_once_per_output_set(monkeypatch):
