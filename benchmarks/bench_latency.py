@@ -7,11 +7,14 @@ fused pipeline does. Measured on digits (64 features, 10 classes): one-row and
 ``LogisticRegression(max_iter=200)``, and, for reference, of a fused
 ``StandardScaler -> MLPClassifier`` pipeline against scikit-learn's Pipeline. The
 two sides alternate in rounds so that the load of a shared machine falls on both;
-each figure is the median of ``--calls`` single-call times.
+each figure is the median of ``--calls`` single-call times. BLAS runs on
+``--blas-threads`` threads (default 1, on both sides, through threadpoolctl): on a
+loaded 2-core machine a multithreaded BLAS call on 1000 rows waits for its threads
+to be scheduled and takes about 24 ms on either side, which measures the load.
 
 Goals (issue 12): one row within 3x of scikit-learn; 1000 rows faster than it.
 
-    python benchmarks/bench_latency.py [--calls 2000] [--no-write]
+    python benchmarks/bench_latency.py [--calls 2000] [--blas-threads 1] [--no-write]
 """
 
 import argparse
@@ -25,14 +28,15 @@ from pathlib import Path
 import numpy as np
 import pytensor
 import sklearn
+from _common import markdown_table, replace_section
 from sklearn import linear_model as sk_linear
 from sklearn import neural_network as sk_nn
 from sklearn import pipeline as sk_pipeline
 from sklearn import preprocessing as sk_pre
 from sklearn.datasets import load_digits
+from threadpoolctl import threadpool_limits
 
 import sklearn_pylearn
-from _common import markdown_table, replace_section
 from sklearn_pylearn import compile_stats
 from sklearn_pylearn.linear_model import LogisticRegression
 from sklearn_pylearn.neural_network import MLPClassifier
@@ -43,7 +47,7 @@ ROUND = 50
 
 
 def interleaved_medians(ours, theirs, calls):
-    """Median single-call seconds of ``ours()`` and ``theirs()``, in alternate rounds."""
+    """Median single-call seconds of ``ours()`` and ``theirs()``, alternating."""
     times = ([], [])
     for fn in (ours, theirs):
         for _ in range(20):
@@ -111,11 +115,13 @@ def measure(calls):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--blas-threads", type=int, default=1)
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     load_before = os.getloadavg()[0]
-    rows = measure(args.calls)
+    with threadpool_limits(limits=args.blas_threads, user_api="blas"):
+        rows = measure(args.calls)
     load_after = os.getloadavg()[0]
     header = ["estimator", "rows", "ours (µs)", "sklearn (µs)", "ours / sklearn"]
     table = markdown_table(header, rows)
@@ -123,7 +129,8 @@ def main():
     body = (
         f"`python benchmarks/bench_latency.py` (`predict_proba` on digits, medians of "
         f"{args.calls} one-row calls and {max(ROUND, args.calls // 10)} 1000-row "
-        f"calls, alternating with scikit-learn in rounds of {ROUND}; "
+        f"calls, alternating with scikit-learn in rounds of {ROUND}; BLAS on "
+        f"{args.blas_threads} thread(s); "
         f"{platform.machine()}, {os.cpu_count()} cores, load average "
         f"{load_before:.1f} -> {load_after:.1f}; sklearn_pylearn "
         f"{sklearn_pylearn.__version__}, scikit-learn {sklearn.__version__}, "

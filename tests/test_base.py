@@ -95,9 +95,7 @@ def _fitted(kind, X, y):
         return StandardScaler().fit(X)
     if kind == "logreg":
         return LogisticRegression(max_iter=20).fit(X, y)
-    return MLPClassifier(hidden_layer_sizes=(5,), max_iter=5, random_state=0).fit(
-        X, y
-    )
+    return MLPClassifier(hidden_layer_sizes=(5,), max_iter=5, random_state=0).fit(X, y)
 
 
 def _method(kind):
