@@ -182,10 +182,18 @@ class _GraphMemo:
 
 
 def _state_snapshot(estimator) -> tuple:
-    return tuple(
-        (name, value, tuple(value) if type(value) in (list, tuple) else None)
-        for name, value in vars(estimator).items()
-    )
+    state = vars(estimator).items()
+    return tuple((name, value, _items(value)) for name, value in state)
+
+
+def _items(value):
+    # The arrays of a list or tuple attribute (coefs_), which partial_fit may
+    # replace in place; a list of anything else (loss_curve_) by its length.
+    if type(value) not in (list, tuple):
+        return None
+    if value and isinstance(value[0], np.ndarray):
+        return tuple(value)
+    return len(value)
 
 
 def _same_state(snapshot, estimator) -> bool:
@@ -196,9 +204,12 @@ def _same_state(snapshot, estimator) -> bool:
         now = state.get(name, snapshot)
         if now is not value:
             return False
-        if items is not None and (
-            len(items) != len(now) or any(a is not b for a, b in zip(items, now))
-        ):
+        if items is None:
+            continue
+        if type(items) is int:
+            if len(now) != items:
+                return False
+        elif len(items) != len(now) or any(a is not b for a, b in zip(items, now)):
             return False
     return True
 

@@ -48,6 +48,9 @@ _notice = {"shown": False, "quiet": False}
 _lock = threading.RLock()
 _cache: dict[tuple, CompiledFunction] = {}
 _stats = {"compiles": 0, "hits": 0, "disk_loads": 0, "compile_seconds": 0.0}
+# Bumped by clear_compile_cache, the only way an entry leaves the cache: is_cached
+# compares generations instead of hashing a (large) structural key per call.
+_generation = [0]
 
 
 @dataclass(eq=False)
@@ -70,6 +73,9 @@ class CompiledFunction:
         that already have their input's dtype are passed on unchecked.
     calls : int
         How many times it was called.
+    generation : int
+        The cache generation it was cached in (see :func:`is_cached`); -1 when
+        not cached.
     """
 
     key: tuple
@@ -78,6 +84,7 @@ class CompiledFunction:
     name: str | None = None
     calls: int = field(default=0)
     trust_input: bool = False
+    generation: int = -1
 
     def __post_init__(self) -> None:
         self._dtypes = tuple(np.dtype(dt) for dt in self.input_dtypes)
@@ -340,6 +347,7 @@ def compile_function(
             input_dtypes=tuple(v.type.dtype for v in inputs),
             name=name,
             trust_input=bool(trust_input),
+            generation=_generation[0],
         )
         _cache[key] = compiled
         return compiled
@@ -379,8 +387,7 @@ def is_cached(fn: CompiledFunction) -> bool:
     >>> is_cached(fn)
     True
     """
-    with _lock:
-        return _cache.get(fn.key) is fn
+    return fn.generation == _generation[0] >= 0
 
 
 def compile_stats() -> dict:
@@ -417,4 +424,5 @@ def clear_compile_cache() -> None:
     """
     with _lock:
         _cache.clear()
+        _generation[0] += 1
         _stats.update(compiles=0, hits=0, disk_loads=0, compile_seconds=0.0)
