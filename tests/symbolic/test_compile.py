@@ -62,8 +62,10 @@ def test_compile_mode_is_part_of_the_key(data):
     with config_context(compile_mode="FAST_COMPILE"):
         np.testing.assert_allclose(scaler.transform(A), expected)
         scaler.transform(A)
+    # One look-up for the new mode; the second call is answered by the
+    # estimator's own memo of its compiled function (no look-up at all).
     delta = _delta(before)
-    assert delta["compiles"] <= 1 and delta["compiles"] + delta["hits"] == 2
+    assert delta["compiles"] + delta["hits"] == 1
 
 
 @pytest.mark.parametrize(
