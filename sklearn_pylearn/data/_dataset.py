@@ -11,6 +11,7 @@ import pandas as pd
 import pytensor.tensor as pt
 from pytensor.graph.basic import Variable
 
+from ..runtime import batched
 from ._iterator import DatasetIterator, check_fields
 from ._sample import Sample
 
@@ -311,6 +312,7 @@ class Dataset:
 
     # ------------------------------------------------------------ runtime
 
+    @batched("next_many")
     def next(self) -> Sample:
         """The next sample, in order, wrapping around (``CALL(dataset.next)``).
 

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from ..runtime import batched
 from ._sample import Sample
 
 __all__ = ["DatasetIterator", "check_batch_size", "make_rng"]
@@ -140,6 +141,7 @@ class DatasetIterator:
         self.cursor = stop
         return Sample(self.dataset._take(rows, self.fields))
 
+    @batched("next_many")
     def next(self) -> Sample:
         """The next minibatch, starting a new epoch when one ends (never stops)."""
         if self.epoch == 0 or self.cursor >= len(self.dataset):

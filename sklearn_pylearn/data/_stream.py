@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ..runtime import batched
 from ._iterator import check_batch_size, make_rng
 from ._sample import Sample
 
@@ -177,6 +178,7 @@ class ChunkedStream:
             raise IndexError(f"epoch {self.epoch} is over; call start_epoch().")
         return Sample(batch)
 
+    @batched("next_many")
     def next(self) -> Sample:
         """The next minibatch, starting a new epoch when one ends (never stops)."""
         try:

@@ -37,6 +37,7 @@ from .checkpoint import (
     write_checkpoint,
 )
 from .hooks import Checkpoint, EarlyStopping, History, Hook, ProgressBar, improves
+from .optimize import batched, optimize
 from .program import (
     BREAK,
     BUFFER_REPEAT,
@@ -86,11 +87,13 @@ __all__ = [
     "VirtualMachine",
     "count_steps",
     "element_from_data",
+    "batched",
     "handle_interrupts",
     "improves",
     "latest_checkpoint",
     "list_checkpoints",
     "load_latest",
+    "optimize",
     "read_checkpoint",
     "register_trusted",
     "write_atomic",
