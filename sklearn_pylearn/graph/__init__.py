@@ -19,7 +19,9 @@ True
 
 from ._leaves import HyperParam, Input, Param, RandomStream
 from ._learners import PCD, SGD, Adam, CDk, Learner, Momentum
+from ._model import Annotation, Model
 from ._node import Node, evaluate
+from ._reconstruct import inverse
 from ._transforms import (
     apply,
     class_error,
@@ -40,10 +42,12 @@ from ._transforms import (
 
 __all__ = [
     "Adam",
+    "Annotation",
     "CDk",
     "HyperParam",
     "Input",
     "Learner",
+    "Model",
     "Momentum",
     "Node",
     "PCD",
@@ -57,6 +61,7 @@ __all__ = [
     "dotW_b",
     "evaluate",
     "grad",
+    "inverse",
     "l1",
     "l2",
     "max_norm",

@@ -46,7 +46,8 @@ class Learner(Node):
     _n_state = 0
 
     def __init__(self, cost: Node, params: Sequence[Param], grads, hyper, parents):
-        params = list(params)
+        self.all_params = params is None
+        params = _trainable(cost) if params is None else list(params)
         if not params:
             raise ValueError(f"{type(self).__name__}: give at least one parameter.")
         for p in params:
@@ -113,7 +114,10 @@ class Learner(Node):
             )
         fn = self._step(live)
         batch = self._batch_index()
-        state = [s for i in live for s in self.state.setdefault(i, self._init_state(i))]
+        for i in live:
+            if i not in self.state:
+                self.state[i] = self._init_state(i)
+        state = [s for i in live for s in self.state[i]]
         self._before_step(batch)
         out = fn(batch=batch, state=[*state, *self._extra_state()])
         k, n = len(live), self._n_state
@@ -152,10 +156,21 @@ class Learner(Node):
         return curve
 
     def _remap(self, node_map: dict, leaf_map: dict) -> None:
+        changed = id(self.cost) in node_map
         self.cost = node_map.get(id(self.cost), self.cost)
         self.params = [leaf_map.get(id(p), p) for p in self.params]
         if self.grads is not None:
             self.grads = [node_map.get(id(g), g) for g in self.grads]
+        if changed and not leaf_map:
+            # Surgery changed the cost: gradients are taken again from the new
+            # cost, over the parameters it now depends on.
+            self.grads = None
+            self.parents = (self.cost,)
+            reached = {id(p) for p in self.cost.parameters()}
+            if self.all_params:
+                self.params = _trainable(self.cost)
+            else:
+                self.params = [p for p in self.params if id(p) in reached]
         self.state = {}
         self.n_updates = 0
         self._steps = {}
@@ -164,6 +179,10 @@ class Learner(Node):
         state = super().__getstate__()
         state["_steps"] = {}
         return state
+
+
+def _trainable(cost: Node) -> list[Param]:
+    return [p for p in cost.parameters() if "trainable" in p.tags]
 
 
 def _check_cost(cost, where: str) -> Node:
@@ -182,7 +201,8 @@ class SGD(Learner):
     ----------
     cost : Node
         Scalar cost.
-    params : sequence of Param
+    params : sequence of Param, optional
+        Default: every trainable parameter of ``cost`` (taken again after surgery).
     grads : sequence of Node, optional
         From :func:`grad`; computed from ``cost`` when omitted.
     learning_rate : float, default=0.1
@@ -206,7 +226,7 @@ class SGD(Learner):
     _n_state = 1
 
     def __init__(
-        self, cost, params, grads=None, *, learning_rate=0.1, momentum=0.0,
+        self, cost, params=None, grads=None, *, learning_rate=0.1, momentum=0.0,
         nesterov=False,
     ):
         cost = _check_cost(cost, "SGD")
@@ -230,7 +250,7 @@ class SGD(Learner):
         return new_p, new_v, [], []
 
 
-def Momentum(cost, params, grads=None, *, learning_rate=0.1, momentum=0.9,
+def Momentum(cost, params=None, grads=None, *, learning_rate=0.1, momentum=0.9,
              nesterov=False) -> SGD:
     """SGD with (Nesterov) momentum: :class:`SGD` with ``momentum=0.9`` by default.
 
@@ -266,7 +286,7 @@ class Adam(Learner):
     _n_state = 2
 
     def __init__(
-        self, cost, params, grads=None, *, learning_rate=0.001, beta_1=0.9,
+        self, cost, params=None, grads=None, *, learning_rate=0.001, beta_1=0.9,
         beta_2=0.999, epsilon=1e-8,
     ):
         cost = _check_cost(cost, "Adam")

@@ -64,6 +64,8 @@ class Input(Leaf, Node):
     random_state : int, default=0
     ndim : int, optional
     dtype : str, optional
+    size : int, optional
+        Width of one sample, for an input given without data.
 
     Examples
     --------
@@ -85,6 +87,7 @@ class Input(Leaf, Node):
         random_state: int = 0,
         ndim: int | None = None,
         dtype: str | None = None,
+        size: int | None = None,
     ):
         if data is not None:
             data = np.asarray(data)
@@ -110,7 +113,7 @@ class Input(Leaf, Node):
         Leaf.__init__(
             self, name, pt.tensor(name=name, dtype=dtype, shape=(None,) * ndim)
         )
-        width = int(data.shape[-1]) if data is not None and data.ndim > 1 else None
+        width = int(data.shape[-1]) if data is not None and data.ndim > 1 else size
         Node.__init__(self, self.var, kind="input", name=name, size=width)
         self.data = data
         self.batch_size = int(batch_size)

@@ -411,6 +411,13 @@ def replace_in(terminals: Sequence[Node], mapping: Mapping) -> list[Node]:
 
     Returns the new terminals (in order); nothing is modified in place.
     """
+    result = replace_map(terminals, mapping)
+    return [result.get(id(t), t) for t in terminals]
+
+
+def replace_map(terminals: Sequence[Node], mapping: Mapping) -> dict[int, Node]:
+    """Like :func:`replace_in`, but return ``id(old node) -> new node`` for every
+    node that was replaced or rebuilt (the others are unchanged)."""
     node_map, leaf_map = {}, {}
     for old, new in mapping.items():
         if isinstance(old, Node):
@@ -449,4 +456,4 @@ def replace_in(terminals: Sequence[Node], mapping: Mapping) -> list[Node]:
         twin._memo, twin._cursor = {}, 0
         twin._remap(result, {k: v[1] for k, v in leaf_map.items()})
         result[id(node)] = twin
-    return [result.get(id(t), t) for t in terminals]
+    return result
