@@ -339,13 +339,6 @@ class Node:
         fresh = {p: p.copy() for p in self.parameters()}
         return replace_in([self], fresh)[0]
 
-    def inverse(self, *args, **kwargs) -> Node:
-        """The inverse transform; transforms without one raise NotImplementedError."""
-        raise NotImplementedError(
-            f"{self.kind} has no inverse; use a transform that defines one (dotW_b, "
-            "sigmoid, tanh) or build the decoder explicitly."
-        )
-
     def _remap(self, node_map: dict, leaf_map: dict) -> None:
         """Point the copy's other references (learners' parameters) at the new graph."""
 
