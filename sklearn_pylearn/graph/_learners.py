@@ -106,6 +106,12 @@ class Learner(Node):
 
     def next(self) -> float:
         """One update on the next minibatch; returns the cost before the update."""
+        return self.step(batch=self._batch_index())
+
+    def step(self, arrays=None, *, batch: int | None = None) -> float:
+        """One update on ``arrays`` (data keyed by Input or input name), or on
+        minibatch number ``batch`` of the inputs' data; returns the cost before it.
+        """
         live = self._live()
         if not live:
             raise ValueError(
@@ -113,13 +119,12 @@ class Learner(Node):
                 "one (param.freeze(False)) to train."
             )
         fn = self._step(live)
-        batch = self._batch_index()
         for i in live:
             if i not in self.state:
                 self.state[i] = self._init_state(i)
         state = [s for i in live for s in self.state[i]]
-        self._before_step(batch)
-        out = fn(batch=batch, state=[*state, *self._extra_state()])
+        self._before_step(arrays, batch)
+        out = fn(arrays, batch=batch, state=[*state, *self._extra_state()])
         k, n = len(live), self._n_state
         for j, i in enumerate(live):
             value = out[j]
@@ -132,7 +137,7 @@ class Learner(Node):
 
     __next__ = next
 
-    def _before_step(self, batch: int) -> None:
+    def _before_step(self, arrays, batch) -> None:
         """Hook run before a step (PCD starts its chains from the first batch)."""
 
     def fit(self, n_epochs: int = 1) -> list[float]:
@@ -451,10 +456,10 @@ class PCD(CDk):
 
     persistent = True
 
-    def _before_step(self, batch: int) -> None:
+    def _before_step(self, arrays, batch) -> None:
         if self.chains is None:
             fn = compile_graph([self.visible.expr], memo=self._memo)
-            self.chains = np.array(fn(batch=batch)[0], dtype=float)
+            self.chains = np.array(fn(arrays, batch=batch)[0], dtype=float)
 
     def _extra_state(self) -> list:
         return [self.chains]

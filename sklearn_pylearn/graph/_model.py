@@ -8,6 +8,7 @@ parameters it does not replace.
 
 from __future__ import annotations
 
+import copy as _copy
 from collections import deque
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -327,6 +328,30 @@ class Model:
         root = _swap_annotation(self.root, ann, other.root, wired, name)
         all_map = {**node_map, **wired}
         return self._rebuilt(outputs, all_map, root)
+
+    def copy(self, deep: bool = False) -> Model:
+        """A copy: sharing the graph and parameters, or (``deep=True``) with new
+        parameters, hyper-parameters and generators holding copies of the values
+        (same structure, so it shares the compiled functions)."""
+        if deep:
+            return _copy.deepcopy(self)
+        twin = _copy.copy(self)
+        twin.outputs = dict(self.outputs)
+        return twin
+
+    def __sklearn_clone__(self) -> Model:
+        # scikit-learn's clone() of an estimator holding a model: a deep copy, so
+        # that clones never share parameters or hyper-parameters.
+        return self.copy(deep=True)
+
+    def get_params(self, deep: bool = True) -> dict:
+        """The hyper-parameters by path (so ``estimator.get_params()`` reaches them
+        as ``model__<path>``)."""
+        return self.get_hyperparams()
+
+    def set_params(self, **values) -> Model:
+        """Set hyper-parameters by path (``set_params(rbm1__CDk__learning_rate=0.01)``)."""
+        return self.set_hyperparams(**values)
 
     # -- values and display -----------------------------------------------------------
     def get_hyperparams(self) -> dict:

@@ -353,6 +353,13 @@ class Node:
         state["_memo"] = {}
         return state
 
+    def __deepcopy__(self, memo):
+        twin = type(self).__new__(type(self))
+        memo[id(self)] = twin
+        state = _copy.deepcopy(self.__getstate__(), memo)
+        twin.__setstate__(state)
+        return twin
+
     def __setstate__(self, state):
         vars(self).update(state)
 

@@ -20,9 +20,17 @@ from ._learners import PCD, SGD, Adam, CDk
 from ._model import Model
 from ._node import Node
 from ._reconstruct import inverse
-from ._transforms import ACTIVATIONS, corrupt, cross_entropy, dotW_b, sigmoid, softmax
+from ._transforms import (
+    ACTIVATIONS,
+    corrupt,
+    cross_entropy,
+    dotW_b,
+    sigmoid,
+    softmax,
+    squared_error,
+)
 
-__all__ = ["DAA", "DBN", "LogReg", "MLP", "RBM", "SdA"]
+__all__ = ["DAA", "DBN", "LinReg", "LogReg", "MLP", "RBM", "SdA"]
 
 
 def _inputs(n_in: int, x, y, supervised: bool):
@@ -77,12 +85,18 @@ def _rbm_layer(v, n_hidden, *, k, persistent, learning_rate, rng, seed):
     return h, learner, [affine, h]
 
 
-def _daa_layer(x, n_hidden, *, corruption_level, tied, learning_rate, rng, seed):
+_LOSSES = {"cross_entropy": cross_entropy, "squared_error": squared_error}
+
+
+def _daa_layer(x, n_hidden, *, corruption_level, tied, learning_rate, rng, seed,
+               loss="cross_entropy"):
+    if loss not in _LOSSES:
+        raise ValueError(f"DAA: loss must be one of {sorted(_LOSSES)}, got {loss!r}.")
     affine = dotW_b(x, n_hidden, init="glorot_logistic", random_state=rng)
     h = sigmoid(affine, name="hidden")
     noisy = corrupt(x, corruption_level, seed=seed)
     recon = inverse(h, code=h.replace({x: noisy}), tied=tied)
-    cost = cross_entropy(recon, x)
+    cost = _LOSSES[loss](recon, x)
     learner = SGD(cost, learning_rate=learning_rate)
     return h, recon, cost, learner
 
@@ -112,6 +126,31 @@ def LogReg(n_in, n_out, *, learning_rate=0.1, random_state=0, x=None, y=None) ->
     )
     model = Model({"output": out, "cost": cost, "learner": learner}, name="LogReg")
     model.annotate("logreg", [affine, out])
+    model.annotate("cost", [cost, learner])
+    return model
+
+
+def LinReg(n_in, n_out=1, *, learning_rate=0.01, random_state=0, x=None,
+           y=None) -> Model:
+    """Linear regression ``dotW_b(x, n_out)`` trained on half the squared error.
+
+    The target input ``y`` is a float matrix (one column per output).
+
+    Examples
+    --------
+    >>> print(LinReg(3).annotations())
+    'LinReg'
+        'linear'
+        'cost'
+    """
+    x, _ = _inputs(n_in, x, None, False)
+    if y is None:
+        y = Input("y", ndim=2, dtype="float64", size=int(n_out))
+    out = dotW_b(x, n_out, random_state=_rng(random_state), name="output")
+    cost = squared_error(out, y)
+    learner = SGD(cost, learning_rate=learning_rate)
+    model = Model({"output": out, "cost": cost, "learner": learner}, name="LinReg")
+    model.annotate("linear", [out])
     model.annotate("cost", [cost, learner])
     return model
 
@@ -197,11 +236,12 @@ def RBM(n_in, n_hidden, *, k=1, persistent=False, learning_rate=0.1, random_stat
 
 
 def DAA(n_in, n_hidden, *, corruption_level=0.1, tied=True, learning_rate=0.1,
-        random_state=0, x=None) -> Model:
+        loss="cross_entropy", random_state=0, x=None) -> Model:
     """A denoising auto-associator (autoencoder): masking noise, tied weights.
 
     Outputs ``hidden``, ``reconstruction`` (of the corrupted input), ``cost``
-    (cross-entropy to the clean input) and ``learner``.
+    (``loss``: cross-entropy for data in [0, 1], or squared error, to the clean
+    input) and ``learner``.
 
     Examples
     --------
@@ -215,7 +255,7 @@ def DAA(n_in, n_hidden, *, corruption_level=0.1, tied=True, learning_rate=0.1,
     rng = _rng(random_state)
     h, recon, cost, learner = _daa_layer(
         x, n_hidden, corruption_level=corruption_level, tied=tied,
-        learning_rate=learning_rate, rng=rng, seed=rng.randint(2**31),
+        learning_rate=learning_rate, rng=rng, seed=rng.randint(2**31), loss=loss,
     )
     model = Model(
         {"hidden": h, "reconstruction": recon, "cost": cost, "learner": learner},
