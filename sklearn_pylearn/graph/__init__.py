@@ -22,6 +22,7 @@ from ._learners import PCD, SGD, Adam, CDk, Learner, Momentum
 from ._model import Annotation, Model
 from ._node import Node, evaluate
 from ._reconstruct import inverse
+from ._recurrence import delayed, loop, recurrent_layer, slice
 from ._transforms import (
     apply,
     class_error,
@@ -58,16 +59,20 @@ __all__ = [
     "class_error",
     "corrupt",
     "cross_entropy",
+    "delayed",
     "dotW_b",
     "evaluate",
     "grad",
     "inverse",
     "l1",
     "l2",
+    "loop",
     "max_norm",
     "nll",
+    "recurrent_layer",
     "relu",
     "sigmoid",
+    "slice",
     "softmax",
     "squared_error",
     "tanh",

@@ -320,7 +320,7 @@ def squared_error(out: Node, y: Node) -> Node:
     out, y = _node(out, "squared_error"), _node(y, "squared_error")
     diff = out.expr - pt.cast(y.expr, out.expr.type.dtype)
     half = pt.sqr(diff) / 2
-    per_row = half.sum(axis=-1) if half.type.ndim == 2 else half
+    per_row = half.sum(axis=-1) if half.type.ndim >= 2 else half
     return _cost(pt.mean(per_row), out, y, "squared_error")
 
 
