@@ -45,9 +45,16 @@ def _mlp_classifier():
     from sklearn_pylearn.neural_network import MLPClassifier
 
     return MLPClassifier(
-        hidden_layer_sizes=(HIDDEN,), batch_size=BATCH, solver="sgd",
-        learning_rate_init=LR, momentum=0.0, alpha=0.0, max_iter=EPOCHS, tol=0.0,
-        shuffle=False, random_state=0,
+        hidden_layer_sizes=(HIDDEN,),
+        batch_size=BATCH,
+        solver="sgd",
+        learning_rate_init=LR,
+        momentum=0.0,
+        alpha=0.0,
+        max_iter=EPOCHS,
+        tol=0.0,
+        shuffle=False,
+        random_state=0,
     )
 
 
@@ -57,8 +64,18 @@ def _graph_model(X=None, y=None):
 
     x = None if X is None else Input("x", X, batch_size=BATCH)
     yy = None if y is None else Input("y", y, batch_size=BATCH)
-    return MLP(N_FEATURES, (HIDDEN,), N_CLASSES, activation="relu",
-               learning_rate=LR, momentum=0.0, alpha=0.0, random_state=0, x=x, y=yy)
+    return MLP(
+        N_FEATURES,
+        (HIDDEN,),
+        N_CLASSES,
+        activation="relu",
+        learning_rate=LR,
+        momentum=0.0,
+        alpha=0.0,
+        random_state=0,
+        x=x,
+        y=yy,
+    )
 
 
 def compare_mlp(X, y, repeat):
@@ -78,8 +95,12 @@ def compare_mlp(X, y, repeat):
 
     def bridge():
         box["bridge"] = GraphClassifier(
-            _graph_model(), max_iter=EPOCHS, batch_size=BATCH, shuffle=False,
-            tol=0.0, random_state=0,
+            _graph_model(),
+            max_iter=EPOCHS,
+            batch_size=BATCH,
+            shuffle=False,
+            tol=0.0,
+            random_state=0,
         ).fit(X, y)
 
     times = {}
@@ -90,10 +111,14 @@ def compare_mlp(X, y, repeat):
     mlp_W = box["mlp"].coefs_[0]
     graph_W = box["graph"].parameters()[0].value
     bridge_W = box["bridge"].model_.parameters()[0].value
-    return medians, (
-        float(np.abs(graph_W - mlp_W).max()),
-        float(np.abs(bridge_W - mlp_W).max()),
-    ), box["mlp"].score(X, y)
+    return (
+        medians,
+        (
+            float(np.abs(graph_W - mlp_W).max()),
+            float(np.abs(bridge_W - mlp_W).max()),
+        ),
+        box["mlp"].score(X, y),
+    )
 
 
 def seed_example(pre_epochs, epochs):
@@ -126,7 +151,9 @@ def seed_example(pre_epochs, epochs):
     grads = grad(train_err, train_err.parameters())
     learner = SGD(train_err, train_err.parameters(), grads, learning_rate=0.1)
     valid_err = train_err.replace({train_x: valid_x, train_y: valid_y})
-    valid_wrong = class_error(out, train_y).replace({train_x: valid_x, train_y: valid_y})
+    valid_wrong = class_error(out, train_y).replace(
+        {train_x: valid_x, train_y: valid_y}
+    )
     rbm1.fit(pre_epochs)
     rbm2.fit(pre_epochs)
     learner.fit(epochs)
@@ -145,10 +172,18 @@ def main():
     medians, diffs, acc = compare_mlp(X, y, args.repeat)
     rows = [
         ["MLPClassifier", f"{medians['mlp']:.2f}", "1.00", "-"],
-        ["graph MLP (learner.fit)", f"{medians['graph']:.2f}",
-         f"{medians['graph'] / medians['mlp']:.2f}", f"{diffs[0]:.1e}"],
-        ["GraphClassifier(MLP)", f"{medians['bridge']:.2f}",
-         f"{medians['bridge'] / medians['mlp']:.2f}", f"{diffs[1]:.1e}"],
+        [
+            "graph MLP (learner.fit)",
+            f"{medians['graph']:.2f}",
+            f"{medians['graph'] / medians['mlp']:.2f}",
+            f"{diffs[0]:.1e}",
+        ],
+        [
+            "GraphClassifier(MLP)",
+            f"{medians['bridge']:.2f}",
+            f"{medians['bridge'] / medians['mlp']:.2f}",
+            f"{diffs[1]:.1e}",
+        ],
     ]
     table = markdown_table(
         ["training", "median s", "ratio to MLPClassifier", "max |W - W_mlp|"], rows

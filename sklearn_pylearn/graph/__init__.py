@@ -17,8 +17,8 @@ Examples
 True
 """
 
-from ._leaves import HyperParam, Input, Param, RandomStream
 from ._learners import PCD, SGD, Adam, CDk, Learner, Momentum
+from ._leaves import HyperParam, Input, Param, RandomStream
 from ._model import Annotation, Model
 from ._node import Node, evaluate
 from ._reconstruct import inverse

@@ -7,8 +7,10 @@ __all__ = ["to_dot"]
 
 
 def _label(node) -> str:
-    text = node.kind if node.name is None or node.name == node.kind else (
-        f"{node.kind}\\n{node.name}"
+    text = (
+        node.kind
+        if node.name is None or node.name == node.kind
+        else (f"{node.kind}\\n{node.name}")
     )
     params = [leaf.name for leaf in node.owned if leaf.kind == "param"]
     if params:
@@ -56,8 +58,9 @@ def to_dot(model) -> str:
         for node in nodes:
             if owner.get(id(node)) is ann:
                 shape = "ellipse" if node.kind == "input" else "box"
-                lines.append(f'{pad}{ids[id(node)]} [label="{_label(node)}", '
-                             f"shape={shape}];")
+                lines.append(
+                    f'{pad}{ids[id(node)]} [label="{_label(node)}", shape={shape}];'
+                )
         for child in ann.children:
             lines.append(f"{pad}subgraph cluster_{next(counter)} {{")
             lines.append(f'{pad}  label="{child.name}";')

@@ -91,9 +91,7 @@ class Learner(Node):
 
     def _build_step(self, live: list[int]):
         p_vars = [self.params[i].var for i in live]
-        s_vars = [
-            p.type() for p in p_vars for _ in range(self._n_state)
-        ]
+        s_vars = [p.type() for p in p_vars for _ in range(self._n_state)]
         new_p, new_s, extra_in, extra_out = self._rule(p_vars, s_vars, live)
         outputs = [*new_p, *new_s, *extra_out, pt.cast(self.expr, "float64")]
         return compile_graph(outputs, [*s_vars, *extra_in])
@@ -129,7 +127,9 @@ class Learner(Node):
         for j, i in enumerate(live):
             value = out[j]
             bound = self.params[i].max_norm
-            self.params[i].value = value if bound is None else _clip_columns(value, bound)
+            self.params[i].value = (
+                value if bound is None else _clip_columns(value, bound)
+            )
             self.state[i] = list(out[k + j * n : k + (j + 1) * n])
         self._set_extra_state(out[k + k * n : -1])
         self.n_updates += 1
@@ -148,8 +148,8 @@ class Learner(Node):
         >>> import numpy as np
         >>> from sklearn_pylearn.graph import Input, dotW_b, squared_error, SGD
         >>> x = Input("x", np.ones((8, 1)), batch_size=4)
-        >>> err = squared_error(dotW_b(x, n=1, init="zeros"), Input("y", np.ones((8, 1)),
-        ...                     batch_size=4))
+        >>> y = Input("y", np.ones((8, 1)), batch_size=4)
+        >>> err = squared_error(dotW_b(x, n=1, init="zeros"), y)
         >>> curve = SGD(err, err.parameters(), learning_rate=0.2).fit(5)
         >>> curve[0] > curve[-1]
         True
@@ -231,7 +231,13 @@ class SGD(Learner):
     _n_state = 1
 
     def __init__(
-        self, cost, params=None, grads=None, *, learning_rate=0.1, momentum=0.0,
+        self,
+        cost,
+        params=None,
+        grads=None,
+        *,
+        learning_rate=0.1,
+        momentum=0.0,
         nesterov=False,
     ):
         cost = _check_cost(cost, "SGD")
@@ -255,8 +261,9 @@ class SGD(Learner):
         return new_p, new_v, [], []
 
 
-def Momentum(cost, params=None, grads=None, *, learning_rate=0.1, momentum=0.9,
-             nesterov=False) -> SGD:
+def Momentum(
+    cost, params=None, grads=None, *, learning_rate=0.1, momentum=0.9, nesterov=False
+) -> SGD:
     """SGD with (Nesterov) momentum: :class:`SGD` with ``momentum=0.9`` by default.
 
     Examples
@@ -269,7 +276,11 @@ def Momentum(cost, params=None, grads=None, *, learning_rate=0.1, momentum=0.9,
     0.9
     """
     return SGD(
-        cost, params, grads, learning_rate=learning_rate, momentum=momentum,
+        cost,
+        params,
+        grads,
+        learning_rate=learning_rate,
+        momentum=momentum,
         nesterov=nesterov,
     )
 
@@ -291,8 +302,15 @@ class Adam(Learner):
     _n_state = 2
 
     def __init__(
-        self, cost, params=None, grads=None, *, learning_rate=0.001, beta_1=0.9,
-        beta_2=0.999, epsilon=1e-8,
+        self,
+        cost,
+        params=None,
+        grads=None,
+        *,
+        learning_rate=0.001,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
     ):
         cost = _check_cost(cost, "Adam")
         hyper = [
@@ -307,8 +325,15 @@ class Adam(Learner):
         h = {k: v.var for k, v in self.hyper.items()}
         t = pt.scalar("t", dtype="float64")
         new_p, new_m, new_v = adam(
-            p_vars, self._gradients(live), s_vars[0::2], s_vars[1::2], t + 1,
-            h["learning_rate"], h["beta_1"], h["beta_2"], h["epsilon"],
+            p_vars,
+            self._gradients(live),
+            s_vars[0::2],
+            s_vars[1::2],
+            t + 1,
+            h["learning_rate"],
+            h["beta_1"],
+            h["beta_2"],
+            h["epsilon"],
         )
         new_s = [s for pair in zip(new_m, new_v) for s in pair]
         return new_p, new_s, [t], [t + 1]
@@ -377,8 +402,15 @@ class CDk(Learner):
     persistent = False
 
     def __init__(
-        self, h, v, *, k=1, sampler="binomial", cost="pseudolikelihood",
-        learning_rate=0.1, seed=0,
+        self,
+        h,
+        v,
+        *,
+        k=1,
+        sampler="binomial",
+        cost="pseudolikelihood",
+        learning_rate=0.1,
+        seed=0,
     ):
         where = type(self).__name__
         if sampler not in _SAMPLERS:
@@ -393,7 +425,9 @@ class CDk(Learner):
         b = Param("b_vis", np.zeros(W.shape[0]), tags=("trainable",))
         self.k, self.sampler, self.cost_kind = int(k), sampler, cost
         self.gibbs = RandomStream("gibbs", seed)
-        self.monitor_rng = RandomStream("pseudolikelihood", None if seed is None else seed + 1)
+        self.monitor_rng = RandomStream(
+            "pseudolikelihood", None if seed is None else seed + 1
+        )
         visible = _SAMPLERS[sampler]
         expr = self._monitor(v.expr, W.var, b.var, c.var, visible)
         cost_node = Node(expr, [h, v], kind=f"{cost}", size=1, owned=[b])
@@ -426,7 +460,9 @@ class CDk(Learner):
         if self.persistent:
             start = pt.matrix("chains", dtype=v_pos.type.dtype)
             chain_in = [start]
-        _, v_neg = cd_chain(start, W, b, c, self.gibbs.var, self.k, _SAMPLERS[self.sampler])
+        _, v_neg = cd_chain(
+            start, W, b, c, self.gibbs.var, self.k, _SAMPLERS[self.sampler]
+        )
         grads = cd_gradients(v_pos, v_neg, W, b, c, _SAMPLERS[self.sampler])
         lr = self.hyper["learning_rate"].var
         new_p = [p - lr * g for p, g in zip(p_vars, grads)]

@@ -111,8 +111,13 @@ class Model:
     (3, 2)
     """
 
-    def __init__(self, outputs: Mapping[str, Node], *, name: str = "model",
-                 inputs: Sequence[Node] | None = None):
+    def __init__(
+        self,
+        outputs: Mapping[str, Node],
+        *,
+        name: str = "model",
+        inputs: Sequence[Node] | None = None,
+    ):
         if not isinstance(outputs, Mapping) or not outputs:
             raise TypeError(
                 f"Model: outputs must be a non-empty mapping name -> node, got "
@@ -160,9 +165,7 @@ class Model:
             if ann.name == name:
                 return ann
         known = sorted({a.name for a in self.root.walk()})
-        raise KeyError(
-            f"{self.name}: no annotation {name!r}; the model has {known}."
-        )
+        raise KeyError(f"{self.name}: no annotation {name!r}; the model has {known}.")
 
     def _scope(self, look_at) -> Annotation:
         if look_at is None:
@@ -237,8 +240,15 @@ class Model:
         return "__".join(path + [leaf_name])
 
     # -- surgery ----------------------------------------------------------------------
-    def replace(self, look_at=None, search_for=None, replace_with=None,
-                annotate_as=None, *, new_name=None) -> Model:
+    def replace(
+        self,
+        look_at=None,
+        search_for=None,
+        replace_with=None,
+        annotate_as=None,
+        *,
+        new_name=None,
+    ) -> Model:
         """A new model with a part replaced; the original is left as it was.
 
         Forms:
@@ -268,7 +278,8 @@ class Model:
             twin.name = annotate_as or new_name or twin.name
             old = {id(n) for n in self.nodes()}
             twin.nodes += [
-                n for n in replace_with.ancestors()
+                n
+                for n in replace_with.ancestors()
                 if id(n) not in old and n.kind != "input" and n not in twin.nodes
             ]
             return model
@@ -296,7 +307,9 @@ class Model:
         if annotate_as is not None:
             old = {id(n) for n in self.nodes()}
             fresh = [
-                n for new in mapping.values() for n in new.ancestors()
+                n
+                for new in mapping.values()
+                for n in new.ancestors()
                 if id(n) not in old and n.kind != "input"
             ]
             model.annotate(annotate_as, fresh, parent=parent)
@@ -305,8 +318,9 @@ class Model:
     def _replace_subgraph(self, ann: Annotation, other: Model, name: str) -> Model:
         inside = {id(n) for n in ann.all_nodes()}
         outside = [n for n in self.nodes() if id(n) not in inside]
-        feeds = _unique(p for n in ann.all_nodes() for p in n.parents
-                        if id(p) not in inside)
+        feeds = _unique(
+            p for n in ann.all_nodes() for p in n.parents if id(p) not in inside
+        )
         used = _unique(p for n in outside for p in n.parents if id(p) in inside)
         if len(feeds) != len(other.inputs) or len(used) != 1:
             raise ValueError(
@@ -350,7 +364,7 @@ class Model:
         return self.get_hyperparams()
 
     def set_params(self, **values) -> Model:
-        """Set hyper-parameters by path (``set_params(rbm1__CDk__learning_rate=0.01)``)."""
+        """Set hyper-parameters by path (``rbm1__CDk__learning_rate=0.01``)."""
         return self.set_hyperparams(**values)
 
     # -- values and display -----------------------------------------------------------
@@ -372,7 +386,8 @@ class Model:
     def param_distributions(self) -> dict:
         """The hyper-parameters that carry a distribution, for RandomizedSearchCV."""
         return {
-            k: h.distribution for k, h in self.hyperparameters().items()
+            k: h.distribution
+            for k, h in self.hyperparameters().items()
             if h.distribution is not None
         }
 
@@ -409,8 +424,7 @@ def _find_in_nodes(ann: Annotation, name: str):
     if not ann.nodes:
         return None
     members = {id(n) for n in ann.nodes}
-    tops = [n for n in ann.nodes if not any(
-        n in m.parents for m in ann.nodes)]
+    tops = [n for n in ann.nodes if not any(n in m.parents for m in ann.nodes)]
     for node in _bfs(tops, members):
         if node.name == name or node.kind == name:
             return node
@@ -431,8 +445,9 @@ def _bfs(tops: list[Node], members: set):
                 queue.append(parent)
 
 
-def _swap_annotation(root: Annotation, old: Annotation, new_root: Annotation,
-                     node_map: dict, name: str) -> Annotation:
+def _swap_annotation(
+    root: Annotation, old: Annotation, new_root: Annotation, node_map: dict, name: str
+) -> Annotation:
     def copy(ann):
         if ann is old:
             grafted = Annotation(

@@ -66,7 +66,9 @@ def _final_rng_states(rng_vars: list[Variable], outputs: list[Variable]) -> list
     position = {v: k for k, v in enumerate(rng_vars)}
     for apply in io_toposort(list(rng_vars), list(outputs)):
         for var in apply.inputs:
-            if var in position and isinstance(apply.outputs[0].type, RandomGeneratorType):
+            if var in position and isinstance(
+                apply.outputs[0].type, RandomGeneratorType
+            ):
                 origin = position[var]
                 current[rng_vars[origin]] = apply.outputs[0]
                 position[apply.outputs[0]] = origin
@@ -231,7 +233,7 @@ class Node:
         self._memo: dict = {}
         self._cursor = 0
 
-    # -- what the node depends on ---------------------------------------------------
+    # -- what the node depends on ------------------------------------------------------
     def exprs(self) -> list[Variable]:
         """The node's expression followed by its extra expressions."""
         return [self.expr, *self.extra.values()]
@@ -281,7 +283,7 @@ class Node:
                     queue.append(parent)
         return order
 
-    # -- running ----------------------------------------------------------------------
+    # -- running -----------------------------------------------------------------------
     def eval(self, arrays: Mapping | None = None, **named) -> np.ndarray:
         """Evaluate on the inputs' whole data, or on ``name=array`` data.
 
@@ -315,7 +317,7 @@ class Node:
     def __iter__(self):
         return self
 
-    # -- surgery ------------------------------------------------------------------------
+    # -- surgery -----------------------------------------------------------------------
     def replace(self, mapping: Mapping) -> Node:
         """A copy in which the nodes (or parameters) of ``mapping`` are replaced.
 
@@ -342,7 +344,7 @@ class Node:
     def _remap(self, node_map: dict, leaf_map: dict) -> None:
         """Point the copy's other references (learners' parameters) at the new graph."""
 
-    # -- display and pickling -------------------------------------------------------------
+    # -- display and pickling ----------------------------------------------------------
     def __repr__(self) -> str:
         label = self.kind if self.name is None else f"{self.kind} {self.name!r}"
         args = ", ".join(p.name or p.kind for p in self.parents)

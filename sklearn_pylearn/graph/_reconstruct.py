@@ -70,7 +70,11 @@ def inverse(encoder: Node, code: Node | None = None, *, tied: bool = True) -> No
             W2 = Param("W_prime", W.value.T.copy())
             expr, owned = pt.dot(out.expr, W2.var) + b.var, [W2, b]
         out = Node(
-            expr, [out], kind="dotW_b_inverse", size=n_in, owned=owned,
+            expr,
+            [out],
+            kind="dotW_b_inverse",
+            size=n_in,
+            owned=owned,
             info={"tied": bool(tied)},
         )
         if act is not None:

@@ -51,7 +51,11 @@ def recurrent_layer(init, *, name: str = "state") -> Node:
         )
     placeholder = pt.matrix(f"{name}_tm1", dtype="float64")
     return Node(
-        placeholder, (), kind="recurrent", name=name, size=len(init),
+        placeholder,
+        (),
+        kind="recurrent",
+        name=name,
+        size=len(init),
         info={"init": init},
     )
 
@@ -166,13 +170,17 @@ def loop(expr: Node, steps: int | None = None) -> Node:
         return pt.specify_shape(pt.cast(out, "float64"), init.type.shape)
 
     states = pytensor.scan(
-        step, sequences=seqs or None, outputs_info=[init], n_steps=steps,
+        step,
+        sequences=seqs or None,
+        outputs_info=[init],
+        n_steps=steps,
         return_updates=False,
     )
     sources = [s.parents[0] for s in slices]
     return Node(
-        states.dimshuffle(1, 0, 2), [expr, *sources], kind="loop", size=state.size,
+        states.dimshuffle(1, 0, 2),
+        [expr, *sources],
+        kind="loop",
+        size=state.size,
         info={"steps": steps},
     )
-
-

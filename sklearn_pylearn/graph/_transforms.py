@@ -127,7 +127,12 @@ def dotW_b(
     b = Param("b", b0, tags=("trainable",))
     expr = pt.dot(x.expr, W.var) + b.var
     return Node(
-        expr, [x], kind="dotW_b", name=name, size=int(n), owned=[W, b],
+        expr,
+        [x],
+        kind="dotW_b",
+        name=name,
+        size=int(n),
+        owned=[W, b],
         info={"init": init},
     )
 
@@ -218,7 +223,10 @@ def corrupt(
     dtype = x.expr.type.dtype
     if kind == "binomial":
         _, keep = pt.random.binomial(
-            1, 1 - level_hp.var, size=x.expr.shape, rng=stream.var,
+            1,
+            1 - level_hp.var,
+            size=x.expr.shape,
+            rng=stream.var,
             return_next_rng=True,
         )
         expr = x.expr * pt.cast(keep, dtype)
@@ -228,7 +236,11 @@ def corrupt(
         )
         expr = x.expr + level_hp.var * pt.cast(noise, dtype)
     return Node(
-        expr, [x], kind="corrupt", size=x.size, owned=[level_hp, stream],
+        expr,
+        [x],
+        kind="corrupt",
+        size=x.size,
+        owned=[level_hp, stream],
         info={"noise": kind},
     )
 
@@ -372,9 +384,7 @@ def _penalty(kind: str, cost: Node, strength: float, params, fn) -> Node:
     chosen = cost.parameters(regularizable=True) if params is None else list(params)
     alpha = HyperParam(kind, float(strength))
     total = sum((fn(p.var) for p in chosen), start=pt.constant(0.0))
-    return Node(
-        cost.expr + alpha.var * total, [cost], kind=kind, size=1, owned=[alpha]
-    )
+    return Node(cost.expr + alpha.var * total, [cost], kind=kind, size=1, owned=[alpha])
 
 
 def l2(cost: Node, strength: float = 1e-4, params=None) -> Node:
@@ -489,8 +499,10 @@ def apply(
     >>> x = Input("x", np.ones((1, 2)))
     >>> y = apply(lambda x, w, s: s * x * w, x, params=[("w", np.full(2, 3.0))],
     ...           hyperparams=[("scale", 2.0)])
-    >>> y.eval(), [p.name for p in y.parameters()], [h.name for h in y.hyperparameters()]
-    (array([[6., 6.]]), ['w'], ['scale'])
+    >>> y.eval(), [p.name for p in y.parameters()]
+    (array([[6., 6.]]), ['w'])
+    >>> [h.name for h in y.hyperparameters()]
+    ['scale']
     """
     nodes = [inputs] if isinstance(inputs, Node) else list(inputs)
     nodes = [_node(n, "apply") for n in nodes]
@@ -500,16 +512,16 @@ def apply(
     if not hasattr(expr, "type"):
         expr = pt.as_tensor_variable(expr)
     width = size if size is not None else nodes[0].size if nodes else None
-    return Node(
-        expr, nodes, kind="apply", name=name, size=width, owned=[*ps, *hs]
-    )
+    return Node(expr, nodes, kind="apply", name=name, size=width, owned=[*ps, *hs])
 
 
 def _binary(op_name: str, fn: Callable) -> Callable:
     def method(self: Node, other) -> Node:
         if isinstance(other, Node):
             return Node(
-                fn(self.expr, other.expr), [self, other], kind=op_name,
+                fn(self.expr, other.expr),
+                [self, other],
+                kind=op_name,
                 size=self.size or other.size,
             )
         return Node(fn(self.expr, other), [self], kind=op_name, size=self.size)

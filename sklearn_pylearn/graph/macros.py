@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 import pytensor.tensor as pt
 
-from ._leaves import HyperParam, Input
 from ._learners import PCD, SGD, Adam, CDk
+from ._leaves import HyperParam, Input
 from ._model import Model
 from ._node import Node
 from ._reconstruct import inverse
@@ -88,8 +88,17 @@ def _rbm_layer(v, n_hidden, *, k, persistent, learning_rate, rng, seed):
 _LOSSES = {"cross_entropy": cross_entropy, "squared_error": squared_error}
 
 
-def _daa_layer(x, n_hidden, *, corruption_level, tied, learning_rate, rng, seed,
-               loss="cross_entropy"):
+def _daa_layer(
+    x,
+    n_hidden,
+    *,
+    corruption_level,
+    tied,
+    learning_rate,
+    rng,
+    seed,
+    loss="cross_entropy",
+):
     if loss not in _LOSSES:
         raise ValueError(f"DAA: loss must be one of {sorted(_LOSSES)}, got {loss!r}.")
     affine = dotW_b(x, n_hidden, init="glorot_logistic", random_state=rng)
@@ -130,8 +139,9 @@ def LogReg(n_in, n_out, *, learning_rate=0.1, random_state=0, x=None, y=None) ->
     return model
 
 
-def LinReg(n_in, n_out=1, *, learning_rate=0.01, random_state=0, x=None,
-           y=None) -> Model:
+def LinReg(
+    n_in, n_out=1, *, learning_rate=0.01, random_state=0, x=None, y=None
+) -> Model:
     """Linear regression ``dotW_b(x, n_out)`` trained on half the squared error.
 
     The target input ``y`` is a float matrix (one column per output).
@@ -155,9 +165,21 @@ def LinReg(n_in, n_out=1, *, learning_rate=0.01, random_state=0, x=None,
     return model
 
 
-def MLP(n_in, hidden_layer_sizes, n_out, *, activation="relu", solver="sgd",
-        learning_rate=0.001, momentum=0.9, nesterovs_momentum=True, alpha=0.0001,
-        random_state=0, x=None, y=None) -> Model:
+def MLP(
+    n_in,
+    hidden_layer_sizes,
+    n_out,
+    *,
+    activation="relu",
+    solver="sgd",
+    learning_rate=0.001,
+    momentum=0.9,
+    nesterovs_momentum=True,
+    alpha=0.0001,
+    random_state=0,
+    x=None,
+    y=None,
+) -> Model:
     """A multi-layer perceptron classifier as scikit-learn's ``MLPClassifier``
     builds it (same initialisation from ``random_state``, same L2 term
     ``alpha / 2 * sum ||W||^2 / batch_size``, same update rules).
@@ -182,7 +204,9 @@ def MLP(n_in, hidden_layer_sizes, n_out, *, activation="relu", solver="sgd",
         raise ValueError(f"MLP: solver must be 'sgd' or 'adam', got {solver!r}.")
     x, y = _inputs(n_in, x, y, True)
     rng = _rng(random_state)
-    init = "glorot_logistic" if activation in ("logistic", "sigmoid") else "glorot_uniform"
+    init = (
+        "glorot_logistic" if activation in ("logistic", "sigmoid") else "glorot_uniform"
+    )
     layers, h = [], x
     for n in _sizes(hidden_layer_sizes, "MLP"):
         affine = dotW_b(h, n, init=init, random_state=rng)
@@ -196,12 +220,19 @@ def MLP(n_in, hidden_layer_sizes, n_out, *, activation="relu", solver="sgd",
     penalty = sum((pt.sum(pt.sqr(w)) for w in weights), start=pt.constant(0.0))
     rows = pt.cast(x.expr.shape[0], "float64")
     cost = Node(
-        data_cost.expr + 0.5 * alpha_hp.var * penalty / rows, [data_cost],
-        kind="l2", size=1, owned=[alpha_hp],
+        data_cost.expr + 0.5 * alpha_hp.var * penalty / rows,
+        [data_cost],
+        kind="l2",
+        size=1,
+        owned=[alpha_hp],
     )
     if solver == "sgd":
-        learner = SGD(cost, learning_rate=learning_rate, momentum=momentum,
-                      nesterov=nesterovs_momentum)
+        learner = SGD(
+            cost,
+            learning_rate=learning_rate,
+            momentum=momentum,
+            nesterov=nesterovs_momentum,
+        )
     else:
         learner = Adam(cost, learning_rate=learning_rate)
     model = Model({"output": out, "cost": cost, "learner": learner}, name="MLP")
@@ -212,8 +243,9 @@ def MLP(n_in, hidden_layer_sizes, n_out, *, activation="relu", solver="sgd",
     return model
 
 
-def RBM(n_in, n_hidden, *, k=1, persistent=False, learning_rate=0.1, random_state=0,
-        x=None) -> Model:
+def RBM(
+    n_in, n_hidden, *, k=1, persistent=False, learning_rate=0.1, random_state=0, x=None
+) -> Model:
     """A Bernoulli RBM trained by CD-k (or PCD): outputs ``hidden`` and ``learner``.
 
     Examples
@@ -226,8 +258,13 @@ def RBM(n_in, n_hidden, *, k=1, persistent=False, learning_rate=0.1, random_stat
     x, _ = _inputs(n_in, x, None, False)
     seed = _rng(random_state).randint(2**31)
     h, learner, nodes = _rbm_layer(
-        x, n_hidden, k=k, persistent=persistent, learning_rate=learning_rate,
-        rng=_rng(random_state), seed=seed,
+        x,
+        n_hidden,
+        k=k,
+        persistent=persistent,
+        learning_rate=learning_rate,
+        rng=_rng(random_state),
+        seed=seed,
     )
     model = Model({"hidden": h, "learner": learner}, name="RBM")
     model.annotate("hidden", nodes)
@@ -235,8 +272,17 @@ def RBM(n_in, n_hidden, *, k=1, persistent=False, learning_rate=0.1, random_stat
     return model
 
 
-def DAA(n_in, n_hidden, *, corruption_level=0.1, tied=True, learning_rate=0.1,
-        loss="cross_entropy", random_state=0, x=None) -> Model:
+def DAA(
+    n_in,
+    n_hidden,
+    *,
+    corruption_level=0.1,
+    tied=True,
+    learning_rate=0.1,
+    loss="cross_entropy",
+    random_state=0,
+    x=None,
+) -> Model:
     """A denoising auto-associator (autoencoder): masking noise, tied weights.
 
     Outputs ``hidden``, ``reconstruction`` (of the corrupted input), ``cost``
@@ -254,8 +300,14 @@ def DAA(n_in, n_hidden, *, corruption_level=0.1, tied=True, learning_rate=0.1,
     x, _ = _inputs(n_in, x, None, False)
     rng = _rng(random_state)
     h, recon, cost, learner = _daa_layer(
-        x, n_hidden, corruption_level=corruption_level, tied=tied,
-        learning_rate=learning_rate, rng=rng, seed=rng.randint(2**31), loss=loss,
+        x,
+        n_hidden,
+        corruption_level=corruption_level,
+        tied=tied,
+        learning_rate=learning_rate,
+        rng=rng,
+        seed=rng.randint(2**31),
+        loss=loss,
     )
     model = Model(
         {"hidden": h, "reconstruction": recon, "cost": cost, "learner": learner},
@@ -267,8 +319,18 @@ def DAA(n_in, n_hidden, *, corruption_level=0.1, tied=True, learning_rate=0.1,
     return model
 
 
-def DBN(n_in, hidden_layer_sizes, n_out, *, k=1, learning_rate=0.1,
-        finetune_learning_rate=0.1, random_state=0, x=None, y=None) -> Model:
+def DBN(
+    n_in,
+    hidden_layer_sizes,
+    n_out,
+    *,
+    k=1,
+    learning_rate=0.1,
+    finetune_learning_rate=0.1,
+    random_state=0,
+    x=None,
+    y=None,
+) -> Model:
     """A deep belief network: stacked RBMs (``rbm1``, ``rbm2`` ...) under a
     logistic regression (``logreg``); ``finetune`` trains everything by SGD.
 
@@ -293,7 +355,12 @@ def DBN(n_in, hidden_layer_sizes, n_out, *, k=1, learning_rate=0.1,
     v, outputs, layers = x, {}, []
     for i, n in enumerate(_sizes(hidden_layer_sizes, "DBN"), 1):
         h, learner, nodes = _rbm_layer(
-            v, n, k=k, persistent=False, learning_rate=learning_rate, rng=rng,
+            v,
+            n,
+            k=k,
+            persistent=False,
+            learning_rate=learning_rate,
+            rng=rng,
             seed=rng.randint(2**31),
         )
         outputs[f"rbm{i}"] = learner
@@ -302,8 +369,9 @@ def DBN(n_in, hidden_layer_sizes, n_out, *, k=1, learning_rate=0.1,
     affine, out, cost, finetune = _logreg(
         v, y, n_out, learning_rate=finetune_learning_rate, rng=rng
     )
-    model = Model({"output": out, "cost": cost, "learner": finetune, **outputs},
-                  name="DBN")
+    model = Model(
+        {"output": out, "cost": cost, "learner": finetune, **outputs}, name="DBN"
+    )
     for i, (nodes, learner) in enumerate(layers, 1):
         model.annotate(f"rbm{i}", [])
         model.annotate("hidden", nodes, parent=f"rbm{i}")
@@ -313,9 +381,19 @@ def DBN(n_in, hidden_layer_sizes, n_out, *, k=1, learning_rate=0.1,
     return model
 
 
-def SdA(n_in, hidden_layer_sizes, n_out, *, corruption_levels=0.1, tied=True,
-        learning_rate=0.1, finetune_learning_rate=0.1, random_state=0, x=None,
-        y=None) -> Model:
+def SdA(
+    n_in,
+    hidden_layer_sizes,
+    n_out,
+    *,
+    corruption_levels=0.1,
+    tied=True,
+    learning_rate=0.1,
+    finetune_learning_rate=0.1,
+    random_state=0,
+    x=None,
+    y=None,
+) -> Model:
     """A stacked denoising autoencoder: ``daa1``, ``daa2`` ... under ``logreg``.
 
     ``corruption_levels`` is one level for every layer, or one per layer.
@@ -344,8 +422,13 @@ def SdA(n_in, hidden_layer_sizes, n_out, *, corruption_levels=0.1, tied=True,
     v, outputs, layers = x, {}, []
     for i, (n, level) in enumerate(zip(sizes, levels), 1):
         h, recon, cost, learner = _daa_layer(
-            v, n, corruption_level=level, tied=tied, learning_rate=learning_rate,
-            rng=rng, seed=rng.randint(2**31),
+            v,
+            n,
+            corruption_level=level,
+            tied=tied,
+            learning_rate=learning_rate,
+            rng=rng,
+            seed=rng.randint(2**31),
         )
         outputs[f"daa{i}"] = learner
         layers.append((h, recon, cost, learner))
@@ -353,8 +436,9 @@ def SdA(n_in, hidden_layer_sizes, n_out, *, corruption_levels=0.1, tied=True,
     affine, out, cost, finetune = _logreg(
         v, y, n_out, learning_rate=finetune_learning_rate, rng=rng
     )
-    model = Model({"output": out, "cost": cost, "learner": finetune, **outputs},
-                  name="SdA")
+    model = Model(
+        {"output": out, "cost": cost, "learner": finetune, **outputs}, name="SdA"
+    )
     for i, (h, recon, dcost, learner) in enumerate(layers, 1):
         model.annotate(f"daa{i}", [])
         model.annotate("hidden", [h.parents[0], h], parent=f"daa{i}")

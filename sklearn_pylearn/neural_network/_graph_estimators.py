@@ -116,9 +116,19 @@ class _GraphEstimator(BaseEstimator):
     }
     _supervised = True
 
-    def __init__(self, model=None, *, learners=None, max_iter=200, batch_size=200,
-                 shuffle=True, tol=1e-4, n_iter_no_change=10, random_state=None,
-                 verbose=False):
+    def __init__(
+        self,
+        model=None,
+        *,
+        learners=None,
+        max_iter=200,
+        batch_size=200,
+        shuffle=True,
+        tol=1e-4,
+        n_iter_no_change=10,
+        random_state=None,
+        verbose=False,
+    ):
         self.model = model
         self.learners = learners
         self.max_iter = max_iter
@@ -155,7 +165,9 @@ class _GraphEstimator(BaseEstimator):
         arrays = [X] + ([Y] if Y is not None else [])
         names = self.learners if self.learners is not None else ["learner"]
         source = MinibatchSource(
-            len(X), min(self.batch_size, len(X)), shuffle=self.shuffle,
+            len(X),
+            min(self.batch_size, len(X)),
+            shuffle=self.shuffle,
             random_state=rng,
         )
         source.bind(*arrays)
@@ -166,8 +178,11 @@ class _GraphEstimator(BaseEstimator):
                 tol=self.tol, n_iter_no_change=self.n_iter_no_change
             )
             run_training(
-                epoch_program(self.max_iter, source.n_batches), trainer, source,
-                hooks=[monitor], verbose=bool(self.verbose),
+                epoch_program(self.max_iter, source.n_batches),
+                trainer,
+                source,
+                hooks=[monitor],
+                verbose=bool(self.verbose),
                 desc=f"{type(self).__name__}[{name}]",
             )
             self.loss_curve_ = list(monitor.loss_curve)
@@ -245,7 +260,8 @@ class GraphClassifier(ClassifierMixin, _GraphEstimator):
         self.classes_, codes = np.unique(y, return_inverse=True)
         n_classes = len(self.classes_)
         self._fit_graph(
-            X, codes.astype(np.int64),
+            X,
+            codes.astype(np.int64),
             lambda seed: LogReg(X.shape[1], n_classes, random_state=seed),
         )
         width = self.model_["output"].size
@@ -286,8 +302,9 @@ class GraphRegressor(RegressorMixin, _GraphEstimator):
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Train a copy of the model on ``(X, y)``."""
-        X, y = validate_data(self, X, y, dtype=np.float64, multi_output=True,
-                             y_numeric=True)
+        X, y = validate_data(
+            self, X, y, dtype=np.float64, multi_output=True, y_numeric=True
+        )
         self._y_1d = y.ndim == 1
         Y = y.reshape(len(y), -1).astype(np.float64)
         self._fit_graph(
@@ -324,16 +341,32 @@ class GraphTransformer(TransformerMixin, _GraphEstimator):
     (50, 3)
     """
 
-    _parameter_constraints = {**_GraphEstimator._parameter_constraints,
-                              "output": [str]}
+    _parameter_constraints = {**_GraphEstimator._parameter_constraints, "output": [str]}
 
-    def __init__(self, model=None, *, output="hidden", learners=None, max_iter=200,
-                 batch_size=200, shuffle=True, tol=1e-4, n_iter_no_change=10,
-                 random_state=None, verbose=False):
+    def __init__(
+        self,
+        model=None,
+        *,
+        output="hidden",
+        learners=None,
+        max_iter=200,
+        batch_size=200,
+        shuffle=True,
+        tol=1e-4,
+        n_iter_no_change=10,
+        random_state=None,
+        verbose=False,
+    ):
         super().__init__(
-            model, learners=learners, max_iter=max_iter, batch_size=batch_size,
-            shuffle=shuffle, tol=tol, n_iter_no_change=n_iter_no_change,
-            random_state=random_state, verbose=verbose,
+            model,
+            learners=learners,
+            max_iter=max_iter,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            tol=tol,
+            n_iter_no_change=n_iter_no_change,
+            random_state=random_state,
+            verbose=verbose,
         )
         self.output = output
 
@@ -343,9 +376,11 @@ class GraphTransformer(TransformerMixin, _GraphEstimator):
         X = validate_data(self, X, dtype=np.float64)
         n = X.shape[1]
         self._fit_graph(
-            X, None,
-            lambda seed: DAA(n, n, corruption_level=0.0, loss="squared_error",
-                             random_state=seed),
+            X,
+            None,
+            lambda seed: DAA(
+                n, n, corruption_level=0.0, loss="squared_error", random_state=seed
+            ),
         )
         if self.output not in self.model_.outputs:
             raise ValueError(

@@ -138,9 +138,10 @@ def cd_gradients(v_pos, v_neg, W, b, c, visible: str = "bernoulli"):
     this difference: the contrastive-divergence update.
     """
     v_neg = pytensor.gradient.disconnected_grad(v_neg)
-    cost = free_energy(v_pos, W, b, c, visible).mean() - free_energy(
-        v_neg, W, b, c, visible
-    ).mean()
+    cost = (
+        free_energy(v_pos, W, b, c, visible).mean()
+        - free_energy(v_neg, W, b, c, visible).mean()
+    )
     return pytensor.grad(cost, [W, b, c])
 
 

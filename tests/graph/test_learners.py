@@ -62,10 +62,15 @@ def test_adam_matches_the_rule():
     expected = [
         e.eval()
         for e in adam_rule(
-            [pt.as_tensor(b) for b in before], [pt.as_tensor(x) for x in g],
+            [pt.as_tensor(b) for b in before],
+            [pt.as_tensor(x) for x in g],
             [pt.as_tensor(np.zeros_like(b)) for b in before],
             [pt.as_tensor(np.zeros_like(b)) for b in before],
-            pt.as_tensor(1.0), 0.01, 0.9, 0.999, 1e-8,
+            pt.as_tensor(1.0),
+            0.01,
+            0.9,
+            0.999,
+            1e-8,
         )[0]
     ]
     for p, e in zip(params, expected):
@@ -145,8 +150,12 @@ def test_cdk_reconstruction_cost_goes_down():
 
 def test_gaussian_visible_units():
     v = Input("v", RNG.normal(size=(20, 3)), batch_size=10)
-    rbm = CDk(sigmoid(dotW_b(v, n=2, random_state=0)), v, sampler="gaussian",
-              cost="reconstruction")
+    rbm = CDk(
+        sigmoid(dotW_b(v, n=2, random_state=0)),
+        v,
+        sampler="gaussian",
+        cost="reconstruction",
+    )
     assert np.isfinite(rbm.next())
 
 

@@ -24,8 +24,9 @@ def test_logreg_learns():
 
 def test_mlp_initialises_as_sklearn_and_trains():
     x, y = _xy()
-    model = MLP(6, (5,), 2, activation="relu", learning_rate=0.1, random_state=3,
-                x=x, y=y)
+    model = MLP(
+        6, (5,), 2, activation="relu", learning_rate=0.1, random_state=3, x=x, y=y
+    )
     rng = np.random.RandomState(3)
     W1, b1 = glorot_uniform(rng, 6, 5, "relu")
     W2, _ = glorot_uniform(rng, 5, 2, "relu")

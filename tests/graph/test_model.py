@@ -25,13 +25,23 @@ Y = np.arange(30) % 3
 
 @pytest.fixture
 def dbn():
-    return DBN(8, [5, 4], 3, x=Input("x", X, batch_size=10),
-               y=Input("y", Y, batch_size=10), random_state=0)
+    return DBN(
+        8,
+        [5, 4],
+        3,
+        x=Input("x", X, batch_size=10),
+        y=Input("y", Y, batch_size=10),
+        random_state=0,
+    )
 
 
 def test_annotations_tree_and_depth(dbn):
     assert dbn.annotations(depth=1).splitlines() == [
-        "'DBN'", "    'rbm1'", "    'rbm2'", "    'logreg'", "    'finetune'"
+        "'DBN'",
+        "    'rbm1'",
+        "    'rbm2'",
+        "    'logreg'",
+        "    'finetune'",
     ]
     assert "'CDk'" in dbn.annotations()
     assert "Model('DBN'" in repr(dbn) and "'rbm2'" in repr(dbn)
@@ -83,8 +93,9 @@ def test_dbn_becomes_a_stacked_denoising_autoencoder(dbn):
 def test_replace_cdk_by_pcd_by_name(dbn):
     h1 = dbn.find("hidden", look_at="rbm1").top
     pcd1 = PCD(h1, dbn.inputs[0], k=1)
-    model = dbn.replace(look_at="rbm1", search_for="CDk", replace_with=pcd1,
-                        annotate_as="PCD1")
+    model = dbn.replace(
+        look_at="rbm1", search_for="CDk", replace_with=pcd1, annotate_as="PCD1"
+    )
     assert model["rbm1"] is pcd1
     assert "'PCD1'" in model.annotations() and "'PCD1'" not in dbn.annotations()
     model["rbm1"].next()
@@ -99,8 +110,12 @@ def test_replace_a_node_by_mapping_and_by_name(dbn):
     assert valid.find("W", look_at="rbm1") is dbn.find("W", look_at="rbm1")
     out = dbn["output"]
     sharper = apply(lambda p: p * p / (p * p).sum(axis=1, keepdims=True), out)
-    model = dbn.replace(look_at="logreg", search_for="output", replace_with=sharper,
-                        annotate_as="sharper")
+    model = dbn.replace(
+        look_at="logreg",
+        search_for="output",
+        replace_with=sharper,
+        annotate_as="sharper",
+    )
     assert model["output"] is sharper
     with pytest.raises(TypeError, match="not a node"):
         dbn.replace(look_at="rbm1", search_for="W", replace_with=sharper)
@@ -150,7 +165,8 @@ def test_model_pickles_with_identical_outputs_in_a_new_process(dbn, tmp_path):
     code = (
         "import pickle, numpy as np;"
         f"m = pickle.loads(open({str(path)!r}, 'rb').read());"
-        f"np.testing.assert_array_equal(m['output'].eval(), np.load({str(tmp_path / 'out.npy')!r}));"
+        f"expected = np.load({str(tmp_path / 'out.npy')!r});"
+        "np.testing.assert_array_equal(m['output'].eval(), expected);"
         "m['rbm2'].next(); m['learner'].next()"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -31,8 +31,11 @@ def test_building_never_compiles():
 
 def test_node_knows_inputs_parameters_and_hyperparameters():
     x = Input("x", _data())
-    h = apply(lambda x, s: s * x, tanh(dotW_b(x, n=2, random_state=0)),
-              hyperparams=[("scale", 2.0)])
+    h = apply(
+        lambda x, s: s * x,
+        tanh(dotW_b(x, n=2, random_state=0)),
+        hyperparams=[("scale", 2.0)],
+    )
     assert h.inputs() == [x]
     assert [p.name for p in h.parameters()] == ["W", "b"]
     assert [p.name for p in h.parameters(regularizable=True)] == ["W"]
@@ -141,7 +144,8 @@ def test_pickle_round_trip_in_a_new_process(tmp_path):
     code = (
         "import pickle, numpy as np, sys;"
         f"h = pickle.loads(open({str(path)!r}, 'rb').read());"
-        f"np.testing.assert_array_equal(h.eval(), np.load({str(tmp_path / 'expected.npy')!r}))"
+        f"expected = np.load({str(tmp_path / 'expected.npy')!r});"
+        "np.testing.assert_array_equal(h.eval(), expected)"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
 

@@ -16,7 +16,17 @@ def digits():
 
 def test_seed_example_verbatim(digits):
     X_train, y_train, X_valid, y_valid = digits
-    from sklearn_pylearn.graph import Input, dotW_b, sigmoid, softmax, CDk, cross_entropy, grad, SGD  # noqa: E501
+    from sklearn_pylearn.graph import (
+        SGD,
+        CDk,
+        Input,
+        cross_entropy,
+        dotW_b,
+        grad,
+        sigmoid,
+        softmax,
+    )  # noqa: E501
+
     train_x, train_y = Input("x", X_train), Input("y", y_train)
     valid_x, valid_y = Input("x", X_valid), Input("y", y_valid)
     h1 = sigmoid(dotW_b(train_x, n=300))

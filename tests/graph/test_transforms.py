@@ -83,7 +83,9 @@ def test_costs_match_numpy():
     )
     pred = X[:, :3].argmax(axis=1)
     assert float(class_error(z, y).eval()) == pytest.approx((pred != LABELS).mean())
-    assert float(class_error(z, onehot).eval()) == pytest.approx((pred != LABELS).mean())
+    assert float(class_error(z, onehot).eval()) == pytest.approx(
+        (pred != LABELS).mean()
+    )
     assert float(squared_error(z, Input("t", t)).eval()) == pytest.approx(
         ((X[:, :3] - t) ** 2).sum(axis=1).mean() / 2
     )
@@ -143,8 +145,9 @@ def test_penalties_and_max_norm():
 def test_apply_registers_parameters_and_hyperparameters():
     x = Input("x", X)
     w = Param("w", np.full(4, 2.0))
-    node = apply(lambda x, w, s, t: s * x * w + t, x, params=[w],
-                 hyperparams=[("s", 3.0), 1.0])
+    node = apply(
+        lambda x, w, s, t: s * x * w + t, x, params=[w], hyperparams=[("s", 3.0), 1.0]
+    )
     np.testing.assert_allclose(node.eval(), 6 * X + 1)
     assert node.parameters() == [w]
     assert [h.name for h in node.hyperparameters()] == ["s", "h1"]

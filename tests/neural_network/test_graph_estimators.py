@@ -48,11 +48,18 @@ def test_get_and_set_params_reach_the_model_hyperparameters():
 
 def test_grid_search_compiles_the_training_step_once(digits):
     X, y = digits
-    clf = GraphClassifier(MLP(64, (16,), 10, learning_rate=0.01), max_iter=3,
-                          batch_size=100, random_state=0)
+    clf = GraphClassifier(
+        MLP(64, (16,), 10, learning_rate=0.01),
+        max_iter=3,
+        batch_size=100,
+        random_state=0,
+    )
     clf.fit(X, y).predict(X)  # warm: compiles the step and the prediction
     before = compile_stats()["compiles"]
-    grid = {"model__cost__learning_rate": [0.01, 0.05], "model__cost__alpha": [0.0, 1e-3]}
+    grid = {
+        "model__cost__learning_rate": [0.01, 0.05],
+        "model__cost__alpha": [0.0, 1e-3],
+    }
     search = GridSearchCV(clf, grid, cv=2).fit(X, y)
     assert compile_stats()["compiles"] == before
     assert search.best_params_["model__cost__learning_rate"] in (0.01, 0.05)
@@ -60,9 +67,13 @@ def test_grid_search_compiles_the_training_step_once(digits):
 
 def test_layerwise_learners_in_order(digits):
     X, y = digits
-    clf = GraphClassifier(DBN(64, [32], 10, finetune_learning_rate=0.5),
-                          learners=["rbm1", "learner"], max_iter=15, batch_size=50,
-                          random_state=0).fit(X, y)
+    clf = GraphClassifier(
+        DBN(64, [32], 10, finetune_learning_rate=0.5),
+        learners=["rbm1", "learner"],
+        max_iter=15,
+        batch_size=50,
+        random_state=0,
+    ).fit(X, y)
     assert clf.score(X, y) > 0.8
     assert clf.model_.find("b_vis").value.any()  # the RBM was pre-trained
 
@@ -79,7 +90,9 @@ def test_regressor_multi_output_and_custom_model():
 
     out = dotW_b(x, 1, random_state=0)
     cost = squared_error(out, y)
-    model = Model({"output": out, "cost": cost, "learner": SGD(cost, learning_rate=0.05)})
+    model = Model(
+        {"output": out, "cost": cost, "learner": SGD(cost, learning_rate=0.05)}
+    )
     reg = GraphRegressor(model, max_iter=100, batch_size=20).fit(X, Y[:, 0])
     assert reg.predict(X).shape == (80,) and reg.score(X, Y[:, 0]) > 0.99
 
