@@ -178,3 +178,19 @@ def test_model_inputs_default_and_explicit():
     assert Model({"out": out}).inputs == [x]
     assert Model({"out": out}, inputs=[x]).inputs == [x]
     assert Model({"out": out})["out"] is out
+
+
+def test_deep_copy_has_new_leaves_and_shares_compiled_functions(dbn):
+    from sklearn_pylearn import compile_stats
+
+    dbn["learner"].next()
+    twin = dbn.copy(deep=True)
+    assert twin.find("W") is not dbn.find("W")
+    np.testing.assert_array_equal(twin.find("W").value, dbn.find("W").value)
+    twin.set_hyperparams(finetune__learning_rate=0.5)
+    assert dbn.get_hyperparams()["finetune__learning_rate"] == 0.1
+    before = compile_stats()["compiles"]
+    twin["learner"].next()
+    assert compile_stats()["compiles"] == before
+    shallow = dbn.copy()
+    assert shallow.find("W") is dbn.find("W") and shallow.outputs is not dbn.outputs
