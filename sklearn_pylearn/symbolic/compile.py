@@ -52,13 +52,14 @@ class CompiledFunction:
         The structural key it is cached under.
     fn : pytensor.compile.function.types.Function
         The underlying PyTensor function.
-    input_dtypes : tuple of str
-        The dtype each positional input is converted to.
+    input_dtypes : tuple of str or None
+        The dtype each positional input is converted to; None for a non-tensor input
+        (a random generator), which is passed through as it is.
     """
 
     key: tuple
     fn: Any
-    input_dtypes: tuple[str, ...]
+    input_dtypes: tuple[str | None, ...]
     name: str | None = None
     calls: int = field(default=0)
 
@@ -69,7 +70,8 @@ class CompiledFunction:
                 f"inputs, got {len(args)}."
             )
         arrays = [
-            np.asarray(a, dtype=dt) for a, dt in zip(args, self.input_dtypes)
+            a if dt is None else np.asarray(a, dtype=dt)
+            for a, dt in zip(args, self.input_dtypes)
         ]
         if self.calls:
             self.calls += 1
@@ -231,7 +233,7 @@ def compile_function(
         compiled = CompiledFunction(
             key=key,
             fn=fn,
-            input_dtypes=tuple(v.type.dtype for v in inputs),
+            input_dtypes=tuple(getattr(v.type, "dtype", None) for v in inputs),
             name=name,
         )
         _cache[key] = compiled
