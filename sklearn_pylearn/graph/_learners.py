@@ -439,8 +439,14 @@ class CDk(Learner):
 
     def _monitor(self, v, W, b, c, visible):
         if self.cost_kind == "pseudolikelihood" and visible == "bernoulli":
-            _, score = pseudo_likelihood(v, W, b, c, self.monitor_rng.var)
-            return -score.mean()
+            _, index = pt.random.integers(
+                0,
+                v.shape[1],
+                size=(v.shape[0],),
+                rng=self.monitor_rng.var,
+                return_next_rng=True,
+            )
+            return -pseudo_likelihood(v, W, b, c, index).mean()
         recon = visible_mean(hidden_proba(v, W, c), W, b, visible)
         if visible == "gaussian":
             return (pt.sqr(v - recon).sum(axis=1) / 2).mean()

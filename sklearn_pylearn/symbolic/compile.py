@@ -53,8 +53,8 @@ class CompiledFunction:
     fn : pytensor.compile.function.types.Function
         The underlying PyTensor function.
     input_dtypes : tuple of str or None
-        The dtype each positional input is converted to; None for an input that is
-        not a tensor (a random generator), which is passed as it is.
+        The dtype each positional input is converted to; None for a non-tensor input
+        (a random generator), which is passed through as it is.
     """
 
     key: tuple
