@@ -12,6 +12,7 @@ and fold shares one compiled training step.
 
 import math
 import numbers
+import os
 
 import numpy as np
 from sklearn.base import (
@@ -32,6 +33,7 @@ from ..training import (
     ConvergenceMonitor,
     MinibatchSource,
     TrainingDivergedError,
+    data_fingerprint,
     epoch_program,
     run_training,
 )
@@ -85,9 +87,10 @@ class GraphTrainer:
         return True
 
     def get_state(self) -> dict:
+        opt = self._learner.state
         return {
             "params": self.params,
-            "opt_state": dict(self._learner.state),
+            "opt_state": [list(opt.get(i, [])) for i in range(len(self.params))],
             "n_updates": self._learner.n_updates,
             "n_iter_": self.n_iter_,
             "loss_": self.loss_,
@@ -95,7 +98,11 @@ class GraphTrainer:
 
     def set_state(self, state: dict) -> None:
         self.params = state["params"]
-        self._learner.state = dict(state["opt_state"])
+        self._learner.state = {
+            i: [np.asarray(a) for a in arrays]
+            for i, arrays in enumerate(state["opt_state"])
+            if len(arrays)
+        }
         self._learner.n_updates = state["n_updates"]
         self.n_iter_, self.loss_ = state["n_iter_"], state["loss_"]
 
@@ -113,6 +120,7 @@ class _GraphEstimator(BaseEstimator):
         "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
+        "checkpoint_dir": [str, os.PathLike, None],
     }
     _supervised = True
 
@@ -128,6 +136,7 @@ class _GraphEstimator(BaseEstimator):
         n_iter_no_change=10,
         random_state=None,
         verbose=False,
+        checkpoint_dir=None,
     ):
         self.model = model
         self.learners = learners
@@ -138,6 +147,7 @@ class _GraphEstimator(BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.random_state = random_state
         self.verbose = verbose
+        self.checkpoint_dir = checkpoint_dir
 
     def _input(self, model, name):
         for node in model.inputs:
@@ -177,12 +187,17 @@ class _GraphEstimator(BaseEstimator):
             monitor = ConvergenceMonitor(
                 tol=self.tol, n_iter_no_change=self.n_iter_no_change
             )
+            directory = None
+            if self.checkpoint_dir is not None:
+                directory = os.path.join(str(self.checkpoint_dir), name)
             run_training(
                 epoch_program(self.max_iter, source.n_batches),
                 trainer,
                 source,
                 hooks=[monitor],
                 verbose=bool(self.verbose),
+                checkpoint_dir=directory,
+                fingerprint=data_fingerprint(*arrays, name, self._fit_settings()),
                 desc=f"{type(self).__name__}[{name}]",
             )
             self.loss_curve_ = list(monitor.loss_curve)
@@ -190,6 +205,10 @@ class _GraphEstimator(BaseEstimator):
         self.loss_ = trainer.loss_
         self.model_ = model
         return self
+
+    def _fit_settings(self) -> dict:
+        skip = ("model", "verbose", "checkpoint_dir")
+        return {k: v for k, v in self.get_params().items() if k not in skip}
 
     def _output(self, X, name):
         check_is_fitted(self)
@@ -227,6 +246,10 @@ class GraphClassifier(ClassifierMixin, _GraphEstimator):
     random_state : int, RandomState or None
         Seeds the minibatch order (and the default model's weights).
     verbose : bool, default=False
+        A progress bar over epochs.
+    checkpoint_dir : path or None
+        Write checkpoints of each learner's training there (one sub-directory per
+        learner) and resume from the newest when the same fit runs again.
 
     Attributes
     ----------
@@ -356,6 +379,7 @@ class GraphTransformer(TransformerMixin, _GraphEstimator):
         n_iter_no_change=10,
         random_state=None,
         verbose=False,
+        checkpoint_dir=None,
     ):
         super().__init__(
             model,
@@ -367,6 +391,7 @@ class GraphTransformer(TransformerMixin, _GraphEstimator):
             n_iter_no_change=n_iter_no_change,
             random_state=random_state,
             verbose=verbose,
+            checkpoint_dir=checkpoint_dir,
         )
         self.output = output
 

@@ -118,3 +118,15 @@ def test_errors(digits):
         GraphTransformer(model, max_iter=1).fit(X)
     with pytest.raises(ValueError, match="output='code' is not an output"):
         GraphTransformer(RBM(64, 2), output="code", max_iter=1).fit(X)
+
+
+def test_checkpoints_resume_the_same_fit(digits, tmp_path):
+    X, y = digits
+    settings = dict(max_iter=3, batch_size=100, random_state=0, checkpoint_dir=tmp_path)
+    first = GraphClassifier(LogReg(64, 10), **settings).fit(X, y)
+    assert (tmp_path / "learner").is_dir()
+    again = GraphClassifier(LogReg(64, 10), **settings).fit(X, y)
+    np.testing.assert_array_equal(again.predict_proba(X), first.predict_proba(X))
+    assert again.n_iter_ == first.n_iter_ == 3
+    with pytest.warns(UserWarning, match="holds a checkpoint of another fit"):
+        GraphClassifier(LogReg(64, 10), **{**settings, "max_iter": 2}).fit(X, y)
