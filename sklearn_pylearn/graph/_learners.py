@@ -94,7 +94,7 @@ class Learner(Node):
         s_vars = [p.type() for p in p_vars for _ in range(self._n_state)]
         new_p, new_s, extra_in, extra_out = self._rule(p_vars, s_vars, live)
         outputs = [*new_p, *new_s, *extra_out, pt.cast(self.expr, "float64")]
-        return compile_graph(outputs, [*s_vars, *extra_in])
+        return compile_graph(outputs, [*s_vars, *extra_in], trusted=True)
 
     def _extra_state(self) -> list:
         return []

@@ -90,7 +90,7 @@ class Input(Leaf, Node):
         size: int | None = None,
     ):
         if data is not None:
-            data = np.asarray(data)
+            data = np.ascontiguousarray(data)
             if data.dtype.kind == "b":
                 data = data.astype(np.int64)
             elif data.dtype.kind in "iu":
@@ -148,7 +148,13 @@ class Input(Leaf, Node):
     def feed(self, arrays: dict, batch: int | None) -> np.ndarray:
         for key in (self, self.name):
             if key in arrays:
-                return np.asarray(arrays[key], dtype=self.var.type.dtype)
+                value = np.asarray(arrays[key], dtype=self.var.type.dtype)
+                if value.ndim != self.var.type.ndim:
+                    raise ValueError(
+                        f"Input {self.name!r} takes {self.var.type.ndim}-d arrays, "
+                        f"got shape {value.shape}."
+                    )
+                return value
         if batch is not None:
             return self.batch(batch)
         if self.data is None:
@@ -202,10 +208,25 @@ class Param(Leaf):
         value = np.array(value, dtype=np.result_type(np.asarray(value), np.float64))
         var = pt.tensor(name=name, dtype=value.dtype.name, shape=(None,) * value.ndim)
         super().__init__(name, var)
-        self.value = value
+        self._value = value
         self.tags = set(tags)
         self.frozen = bool(frozen)
         self.max_norm = max_norm
+
+    @property
+    def value(self) -> np.ndarray:
+        """The parameter's array (assigning converts to the parameter's dtype)."""
+        return self._value
+
+    @value.setter
+    def value(self, new) -> None:
+        new = np.asarray(new, dtype=self.var.type.dtype)
+        if new.ndim != self.var.type.ndim:
+            raise ValueError(
+                f"Param {self.name!r} holds {self.var.type.ndim}-d arrays, got shape "
+                f"{new.shape}."
+            )
+        self._value = new
 
     @property
     def shape(self) -> tuple:

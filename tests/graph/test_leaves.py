@@ -59,3 +59,15 @@ def test_hyperparam_and_random_stream():
     first = r.generator.random()
     r.reseed(1)
     assert r.generator.random() == first
+
+
+def test_values_keep_the_graph_types():
+    W = Param("W", np.zeros((2, 2)))
+    W.value = [[1, 2], [3, 4]]
+    assert W.value.dtype == np.float64
+    with pytest.raises(ValueError, match="holds 2-d arrays, got shape"):
+        W.value = np.zeros(3)
+    x = Input("x", np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="takes 2-d arrays, got shape"):
+        x.feed({"x": np.zeros(3)}, None)
+    assert x.feed({x: [[1, 2, 3]]}, None).dtype == np.float64
