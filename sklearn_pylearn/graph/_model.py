@@ -383,10 +383,12 @@ class Model:
             known[key].value = value
         return self
 
-    def param_distributions(self) -> dict:
-        """The hyper-parameters that carry a distribution, for RandomizedSearchCV."""
+    def param_distributions(self, prefix: str = "") -> dict:
+        """The hyper-parameters that carry a distribution, by ``prefix + path``
+        (``prefix="model__"`` gives an estimator's ``param_distributions`` for
+        ``RandomizedSearchCV``)."""
         return {
-            k: h.distribution
+            prefix + k: h.distribution
             for k, h in self.hyperparameters().items()
             if h.distribution is not None
         }

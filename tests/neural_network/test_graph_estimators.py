@@ -130,3 +130,32 @@ def test_checkpoints_resume_the_same_fit(digits, tmp_path):
     assert again.n_iter_ == first.n_iter_ == 3
     with pytest.warns(UserWarning, match="holds a checkpoint of another fit"):
         GraphClassifier(LogReg(64, 10), **{**settings, "max_iter": 2}).fit(X, y)
+
+
+def test_randomized_search_samples_the_model_distributions(digits):
+    import scipy.stats
+    from sklearn.model_selection import RandomizedSearchCV
+
+    from sklearn_pylearn.graph import SGD, HyperParam, cross_entropy, softmax
+
+    x = Input("x", ndim=2, dtype="float64", size=64)
+    y = Input("y", ndim=1, dtype="int64")
+    out = softmax(dotW_b(x, 10, random_state=0))
+    cost = cross_entropy(out, y)
+    learner = SGD(cost, learning_rate=0.1)
+    rate = learner.hyper["learning_rate"]
+    rate.distribution = scipy.stats.loguniform(0.01, 1.0)
+    model = Model({"output": out, "cost": cost, "learner": learner})
+    model.annotate("train", [cost, learner])
+    space = model.param_distributions(prefix="model__")
+    assert list(space) == ["model__train__learning_rate"]
+    X, y_ = digits
+    search = RandomizedSearchCV(
+        GraphClassifier(model, max_iter=3, batch_size=100),
+        space,
+        n_iter=2,
+        cv=2,
+        random_state=0,
+    ).fit(X, y_)
+    assert 0.01 <= search.best_params_["model__train__learning_rate"] <= 1.0
+    assert isinstance(HyperParam("h", 1.0).distribution, type(None))
