@@ -40,6 +40,16 @@ class Learner(Node):
     """Base of learner nodes: ``next()`` runs one update and returns the cost.
 
     Subclasses define ``_n_state`` (state arrays per parameter) and ``_rule``.
+    ``step(arrays)`` updates on given data instead of the next minibatch.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_pylearn.graph import Input, dotW_b, squared_error, SGD
+    >>> x, y = Input("x", ndim=2, dtype="float64", size=1), Input("y", np.ones((2, 1)))
+    >>> learner = SGD(squared_error(dotW_b(x, n=1, init="zeros"), y))
+    >>> isinstance(learner, Learner), learner.step({x: np.ones((2, 1))})
+    (True, 0.5)
     """
 
     kind = "learner"
