@@ -270,7 +270,7 @@ class GraphClassifier(ClassifierMixin, _GraphEstimator):
     >>> clf.score(X, y) > 0.9
     True
     >>> sorted(clf.get_params())[:3]
-    ['batch_size', 'learners', 'max_iter']
+    ['batch_size', 'checkpoint_dir', 'learners']
     >>> clf.get_params()["model__cost__learning_rate"]
     0.01
     """
