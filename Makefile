@@ -1,19 +1,23 @@
-# The two commands: `make demo` and `make test`. Each creates .venv and installs the
-# package (editable, with its test extras) when that is missing or older than setup.py.
+# The two commands: `make demo` and `make test`. Each creates .venv, installs the
+# package (editable, with its test and dask extras) and warms the compile cache when
+# that is missing or older than setup.py.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint bench clean setup
+.PHONY: demo test lint bench clean setup docs
 
 setup: $(STAMP)
 
 $(STAMP): setup.py pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -e ".[test,dask]"
+	# Compile the common graphs once per machine, so the first demo or test run
+	# pays no cold Numba compile (several minutes on an empty cache).
+	$(PY) -m sklearn_pylearn warmup --no-progress
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -23,6 +27,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadfile -q $(PYTEST_ARGS)
 
+# The documentation site (API reference, user guide, gallery) into doc/_build/html;
+# warnings are errors, as in tests/test_docs.py.
+docs: $(STAMP)
+	cd doc && MPLBACKEND=Agg ../$(PY) -m sphinx -W --keep-going -b html . _build/html
+
 lint: $(STAMP)
 	$(PY) -m ruff check sklearn_pylearn tests benchmarks examples
 
@@ -30,4 +39,4 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_preprocessing.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info doc/_build doc/generated doc/auto_examples doc/api.rst

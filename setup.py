@@ -8,19 +8,24 @@ from setuptools import find_packages, setup
 HERE = Path(__file__).parent
 VERSION = re.search(
     r'^__version__ = "([^"]+)"',
-    (HERE / "sklearn_pylearn" / "__init__.py").read_text(),
+    (HERE / "sklearn_pylearn" / "_version.py").read_text(),
     re.M,
 ).group(1)
 
 INSTALL_REQUIRES = [
     "pytensor>=3,<4",
-    "scikit-learn>=1.6",
+    "scikit-learn>=1.6,<1.10",  # utils/_sklearn_compat.py: SUPPORTED_SKLEARN
     "numpy>=1.26",
     "scipy>=1.11",
     "pandas>=2.0",
+    "pyarrow>=15",
     "joblib>=1.3",
     "tqdm>=4.60",
+    "pyyaml>=6",
 ]
+
+# The docs build (tests/test_docs.py builds the site, so the test extra has them too).
+DOCS = ["sphinx>=7", "numpydoc>=1.6", "sphinx-gallery>=0.16", "myst-parser>=3"]
 
 EXTRAS = {
     "test": [
@@ -31,8 +36,11 @@ EXTRAS = {
         "pyarrow>=15",
         "ruff>=0.6",
         "rich>=13",
+        "matplotlib>=3.8",
+        *DOCS,
     ],
-    "docs": ["sphinx>=7", "numpydoc>=1.6"],
+    "plot": ["matplotlib>=3.8"],
+    "docs": [*DOCS, "matplotlib>=3.8"],
     "dask": ["dask[distributed]>=2024.1", "dask-ml>=2024.1"],
     "bench": ["torch==2.13.0"],
 }

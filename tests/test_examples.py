@@ -11,7 +11,7 @@ EXPECTED = {
     "fused_pipeline.py": "folded into X @ W + b",
     "graph_surgery.py": "the DBN is unchanged: True True",
     "named_outputs.py": "mean nll",
-    "resumable_training.py": "identical to an uninterrupted run: True",
+    "resumable_training.py": "both identical to an uninterrupted run: True",
 }
 
 

@@ -84,6 +84,9 @@ class GraphFunction:
     """
 
     def __init__(self, outputs, state_vars=(), trusted=False):
+        # trusted: the leaves feed arrays of the graph's ndims (Input.feed checks
+        # what a caller passes, Param.value converts), so a learner's step may
+        # skip PyTensor's per-call input checks, as the training steps do.
         outputs = list(outputs)
         self.leaves = leaves_of(outputs + list(state_vars))
         self.constants = [
@@ -103,15 +106,12 @@ class GraphFunction:
         self.n_outputs = len(outputs)
         self.state_vars = list(state_vars)
         self.fn = compile_function(
-            [leaf.var for leaf in fed] + self.state_vars, all_out, name="graph"
+            [leaf.var for leaf in fed] + self.state_vars,
+            all_out,
+            name="graph",
+            trust_input=trusted,
         )
         self.const_values = tuple(h.value for h in self.constants)
-        # Leaves feed arrays of the graph's dtypes and ndims (Input.feed checks what
-        # a caller passes, Param.value converts), so a learner's step may skip
-        # PyTensor's per-call input checks, as training.compile_step does.
-        self.trusted = bool(trusted)
-        if self.trusted:
-            self.fn.fn.trust_input = True
 
     def valid(self) -> bool:
         """Still in the compile cache and no folded constant changed value."""
@@ -122,11 +122,7 @@ class GraphFunction:
     def __call__(self, arrays=None, batch=None, state=()) -> list:
         arrays = arrays or {}
         values = [leaf.feed(arrays, batch) for leaf in self.fed]
-        if self.trusted and self.fn.calls:
-            self.fn.calls += 1
-            out = self.fn.fn(*values, *state)
-        else:
-            out = self.fn(*values, *state)
+        out = self.fn(*values, *state)
         out = [out] if not isinstance(out, list) else out
         n = self.n_outputs
         for leaf, generator in zip(self.rngs, out[n:]):

@@ -17,7 +17,7 @@ REPEAT(2, SEQ([CALL(math.sqrt, 81.0), FILT(math.sqrt)]))
 3.0
 """
 
-from ._errors import (
+from ..exceptions import (
     CheckpointError,
     CheckpointNotFoundError,
     CheckpointVersionError,
@@ -33,10 +33,10 @@ from .checkpoint import (
     list_checkpoints,
     load_latest,
     read_checkpoint,
+    write_atomic,
     write_checkpoint,
 )
-from .hooks import Checkpoint, EarlyStopping, History, Hook, ProgressBar
-from .optimize import batched, optimize
+from .hooks import Checkpoint, EarlyStopping, History, Hook, ProgressBar, improves
 from .program import (
     BREAK,
     BUFFER_REPEAT,
@@ -84,15 +84,15 @@ __all__ = [
     "StateError",
     "UntrustedReferenceError",
     "VirtualMachine",
-    "batched",
     "count_steps",
     "element_from_data",
     "handle_interrupts",
+    "improves",
     "latest_checkpoint",
     "list_checkpoints",
     "load_latest",
-    "optimize",
     "read_checkpoint",
     "register_trusted",
+    "write_atomic",
     "write_checkpoint",
 ]
