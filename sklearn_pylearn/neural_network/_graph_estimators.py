@@ -20,10 +20,8 @@ from sklearn.base import (
     ClassifierMixin,
     RegressorMixin,
     TransformerMixin,
-    _fit_context,
 )
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -37,6 +35,8 @@ from ..training import (
     epoch_program,
     run_training,
 )
+from ..utils._sklearn_compat import Interval
+from ..utils._sklearn_compat import fit_context as _fit_context
 
 __all__ = ["GraphClassifier", "GraphRegressor", "GraphTransformer"]
 
