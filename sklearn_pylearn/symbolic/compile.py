@@ -166,8 +166,7 @@ def structural_key(
         tuple(nodes),
         tuple(_variable_ref(v, refs) for v in outputs),
         tuple(
-            (_variable_ref(s, refs), _variable_ref(e, refs))
-            for s, e in updates.items()
+            (_variable_ref(s, refs), _variable_ref(e, refs)) for s, e in updates.items()
         ),
     )
 
