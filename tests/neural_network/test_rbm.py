@@ -7,6 +7,7 @@ compiles once per session.
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import joblib
 import numpy as np
@@ -15,6 +16,7 @@ from scipy.ndimage import convolve
 from sklearn import linear_model as sk_linear_model
 from sklearn.base import clone
 from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.neural_network import BernoulliRBM as SkBernoulliRBM
 from sklearn.pipeline import Pipeline as SkPipeline
@@ -96,26 +98,45 @@ def _nudge_dataset(X, Y):
     return X, Y
 
 
-def test_scikit_learn_rbm_logistic_example_accuracy_and_pseudo_likelihood():
-    """scikit-learn's RBM example: ours within one point of scikit-learn's pipeline
-    (the example's LogisticRegression(solver="newton-cg", tol=1, C=6000) from
-    scikit-learn on top of both), mean held-out
-    pseudo-likelihood within 5%."""
+def _example_scores(logistic_params):
+    """Fit scikit-learn's RBM example with both RBMs and scikit-learn's
+    LogisticRegression(C=6000, **logistic_params) on top; return (accuracy, mean
+    held-out pseudo-likelihood) for ours and for scikit-learn's."""
     X, y = load_digits(return_X_y=True)
     X, y = _nudge_dataset(np.asarray(X, "float32"), y)
     X = minmax_scale(X, feature_range=(0, 1))
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.2, random_state=0)
     kw = dict(n_components=100, learning_rate=0.06, n_iter=10, random_state=0)
-    scores = {}
-    for name, rbm in [("ours", BernoulliRBM(**kw)), ("ref", SkBernoulliRBM(**kw))]:
-        logistic = sk_linear_model.LogisticRegression(solver="newton-cg", tol=1, C=6000)
-        pipe = SkPipeline([("rbm", rbm), ("logistic", logistic)]).fit(X_tr, y_tr)
-        scores[name] = (
-            pipe.score(X_te, y_te),
-            pipe.named_steps["rbm"].score_samples(X_te).mean(),
-        )
-    (acc, pl), (acc_ref, pl_ref) = scores["ours"], scores["ref"]
-    assert acc_ref > 0.9
+    scores = []
+    for rbm in [BernoulliRBM(**kw), SkBernoulliRBM(**kw)]:
+        logistic = sk_linear_model.LogisticRegression(C=6000, **logistic_params)
+        pipe = SkPipeline([("rbm", rbm), ("logistic", logistic)])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            pipe.fit(X_tr, y_tr)
+        pl = pipe.named_steps["rbm"].score_samples(X_te).mean()
+        scores.append((pipe.score(X_te, y_te), pl))
+    return scores
+
+
+def test_scikit_learn_rbm_logistic_example_fast_variant():
+    """The example's data and RBM; the logistic regression stops at lbfgs's default
+    100 iterations (about 0.90 for both) so that the test runs in the default suite.
+    """
+    (acc, pl), (acc_ref, pl_ref) = _example_scores({})
+    assert acc_ref > 0.85
+    assert acc >= acc_ref - 0.01
+    assert abs(pl - pl_ref) <= 0.05 * abs(pl_ref)
+
+
+@pytest.mark.slow
+def test_scikit_learn_rbm_logistic_example_accuracy_and_pseudo_likelihood():
+    """scikit-learn's RBM example with a converged LogisticRegression(C=6000):
+    scikit-learn's pipeline gives 0.935; ours is within one point, and its mean
+    held-out pseudo-likelihood within 5% (measured: 0.943 and -20.63 against 0.935
+    and -20.60). Several minutes: C=6000 converges slowly."""
+    (acc, pl), (acc_ref, pl_ref) = _example_scores({"max_iter": 1000})
+    assert acc_ref > 0.925
     assert acc >= acc_ref - 0.01
     assert abs(pl - pl_ref) <= 0.05 * abs(pl_ref)
 
