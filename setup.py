@@ -47,11 +47,14 @@ setup(
     long_description=(HERE / "README.md").read_text(),
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
+    license="BSD-3-Clause",
+    license_files=["LICENSE"],
     packages=find_packages(include=["sklearn_pylearn", "sklearn_pylearn.*"]),
     install_requires=INSTALL_REQUIRES,
     extras_require=EXTRAS,
     classifiers=[
         "Programming Language :: Python :: 3.11",
+        "License :: OSI Approved :: BSD License",
         "Topic :: Scientific/Engineering :: Artificial Intelligence",
     ],
 )

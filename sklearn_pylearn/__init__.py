@@ -3,6 +3,10 @@ compiled with PyTensor.
 
 Public helpers at the top level: :func:`compile_stats`, :func:`clear_compile_cache`,
 :func:`config_context`, :func:`get_config`, :func:`set_config`.
+
+The layers, the direction of imports and the contracts between the parts (compile
+cache, symbolic steps, fusion, named outputs, training programs, checkpoints, the layer
+graph) are described in the repository's ``doc/architecture.md``.
 """
 
 __version__ = "0.1.0"

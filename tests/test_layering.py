@@ -1,4 +1,4 @@
-"""The import layers of DESIGN.md: a module imports only its own layer or lower."""
+"""The import layers of doc/architecture.md: a module imports its own layer or lower."""
 
 import ast
 from pathlib import Path
@@ -7,29 +7,26 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "sklearn_pylearn"
 
-# Layer of each top-level part of the package (DESIGN.md, "Layout and direction").
-LAYERS = {
-    "__init__": 7,  # the package root re-exports; others may read only __version__
-    "_config": 1,
-    "exceptions": 1,
-    "utils": 1,
-    "symbolic": 2,
-    "data": 2,
-    "runtime": 2,
-    "graph": 3,
-    "base": 4,
-    "persistence": 4,
-    "preprocessing": 5,
-    "decomposition": 5,
-    "feature_selection": 5,
-    "linear_model": 5,
-    "neural_network": 5,
-    "training": 4,
-    "pipeline": 6,
-    "_fusion": 6,
-    "__main__": 7,
-    "_demo": 7,
-}
+ARCHITECTURE = Path(__file__).resolve().parents[1] / "doc" / "architecture.md"
+
+
+def read_layer_table(text):
+    """The ``part -> layer`` table between the page's ``layers:begin/end`` markers."""
+    begin, end = "<!-- layers:begin -->", "<!-- layers:end -->"
+    if begin not in text or end not in text:
+        raise ValueError(f"doc/architecture.md lost its {begin} ... {end} markers")
+    block = text.split(begin, 1)[1].split(end, 1)[0]
+    layers = {}
+    for line in block.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) < 2 or not cells[1].isdigit():
+            continue  # the header and its rule
+        layers[cells[0].strip("`")] = int(cells[1])
+    return layers
+
+
+# Layer of each top-level part of the package, as doc/architecture.md shows it.
+LAYERS = read_layer_table(ARCHITECTURE.read_text())
 FAMILIES = {name for name, layer in LAYERS.items() if layer == 5}
 SIBLINGS = {"symbolic", "data", "runtime"}
 # Modules allowed to walk the package at run time (like sklearn.utils.discovery).
@@ -70,7 +67,7 @@ MODULES = sorted(p for p in PACKAGE.rglob("*.py") if "tests" not in p.parts)
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_imports_respect_the_layers(path):
     here = _part(path)
-    assert here in LAYERS, f"{here} is not in DESIGN.md's layout: add it to LAYERS"
+    assert here in LAYERS, f"{here} is missing from doc/architecture.md's layer table"
     if str(path.relative_to(PACKAGE)) in DYNAMIC:
         return
     for lineno, target, names in _imported_parts(path):
@@ -115,3 +112,20 @@ def test_checker_catches_an_upward_import(tmp_path, monkeypatch):
     targets = list(_imported_parts(fake))
     assert targets == [(1, "preprocessing", ["StandardScaler"])]
     assert LAYERS["preprocessing"] > LAYERS["symbolic"]
+
+
+def test_layer_table_is_read_from_the_architecture_page():
+    assert LAYERS["symbolic"] == 2 and LAYERS["graph"] == 3
+    assert LAYERS["neural_network"] == 5 and LAYERS["pipeline"] == 6
+    sample = "\n".join(
+        ["x", "<!-- layers:begin -->", "| part | layer |", "|---|---|", "| `a` | 4 |",
+         "<!-- layers:end -->"]
+    )
+    assert read_layer_table(sample) == {"a": 4}
+    with pytest.raises(ValueError, match="markers"):
+        read_layer_table("no table here")
+
+
+def test_every_part_of_the_package_is_in_the_table():
+    parts = {_part(path) for path in MODULES}
+    assert parts <= set(LAYERS), sorted(parts - set(LAYERS))

@@ -8,7 +8,7 @@ from sklearn.base import BaseEstimator
 
 __all__ = ["all_estimators", "all_functions"]
 
-# Packages and modules that hold no estimator family (layers 1 to 4 of DESIGN.md).
+# Packages and modules that hold no estimator family (layers 1 to 4 of doc/architecture.md).
 _SKIP = {
     "tests",
     "utils",
