@@ -1,5 +1,6 @@
-# The two commands: `make demo` and `make test`. Each creates .venv and installs the
-# package (editable, with its test extras) when that is missing or older than setup.py.
+# The two commands: `make demo` and `make test`. Each creates .venv, installs the
+# package (editable, with its test and dask extras) and warms the compile cache when
+# that is missing or older than setup.py.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -13,7 +14,10 @@ setup: $(STAMP)
 $(STAMP): setup.py pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -e ".[test,dask]"
+	# Compile the common graphs once per machine, so the first demo or test run
+	# pays no cold Numba compile (several minutes on an empty cache).
+	$(PY) -m sklearn_pylearn warmup --no-progress
 	touch $(STAMP)
 
 demo: $(STAMP)

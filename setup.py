@@ -8,16 +8,17 @@ from setuptools import find_packages, setup
 HERE = Path(__file__).parent
 VERSION = re.search(
     r'^__version__ = "([^"]+)"',
-    (HERE / "sklearn_pylearn" / "__init__.py").read_text(),
+    (HERE / "sklearn_pylearn" / "_version.py").read_text(),
     re.M,
 ).group(1)
 
 INSTALL_REQUIRES = [
     "pytensor>=3,<4",
-    "scikit-learn>=1.6",
+    "scikit-learn>=1.6,<1.10",  # utils/_sklearn_compat.py: SUPPORTED_SKLEARN
     "numpy>=1.26",
     "scipy>=1.11",
     "pandas>=2.0",
+    "pyarrow>=15",
     "joblib>=1.3",
     "tqdm>=4.60",
 ]

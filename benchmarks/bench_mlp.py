@@ -55,19 +55,20 @@ def _data():
     return X, y
 
 
-def time_ours(X, y, dtype, repeat):
+def time_ours(X, y, dtype, repeat, activation="relu"):
     from sklearn_pylearn import compile_stats
     from sklearn_pylearn.neural_network import MLPClassifier
 
+    settings = {**SETTINGS, "activation": activation, "dtype": dtype}
     c0 = compile_stats()
     start = time.perf_counter()
-    MLPClassifier(**SETTINGS, dtype=dtype).fit(X, y)
+    MLPClassifier(**settings).fit(X, y)
     cold = time.perf_counter() - start
     c1 = compile_stats()
     box = {}
 
     def run():
-        box["model"] = MLPClassifier(**SETTINGS, dtype=dtype).fit(X, y)
+        box["model"] = MLPClassifier(**settings).fit(X, y)
 
     t = median_time(run, repeat=repeat, warmup=0)
     acc = box["model"].score(X, y)
@@ -87,8 +88,10 @@ def time_sklearn(X, y, dtype, repeat):
     return t, box["model"].score(Xd, y)
 
 
-def time_torch(X, y, dtype, repeat):
+def time_torch(X, y, dtype, repeat, activation="relu"):
     import torch
+
+    act = {"relu": torch.nn.ReLU, "logistic": torch.nn.Sigmoid, "tanh": torch.nn.Tanh}
 
     torch.set_num_threads(2)
     tdtype = torch.float64 if dtype == "float64" else torch.float32
@@ -100,7 +103,7 @@ def time_torch(X, y, dtype, repeat):
         torch.manual_seed(0)
         model = torch.nn.Sequential(
             torch.nn.Linear(N_FEATURES, HIDDEN),
-            torch.nn.ReLU(),
+            act[activation](),
             torch.nn.Linear(HIDDEN, N_CLASSES),
         ).to(tdtype)
         opt = torch.optim.SGD(model.parameters(), lr=LR, momentum=0.0)
@@ -156,6 +159,43 @@ def bench_training(X, y, repeat):
         "torch / ours (goal >= 1)",
         "train accuracy ours / sklearn / torch",
         "our first fit (compile s)",
+    ]
+    return markdown_table(header, rows)
+
+
+def bench_activations(X, y, repeat):
+    """relu against logistic (and tanh), ours with the vectorized kernels of
+    ``symbolic/fastmath.py`` and with Numba's libm calls, against PyTorch."""
+    rows = []
+    for activation in ("relu", "logistic", "tanh"):
+        for dtype in ("float64", "float32"):
+            fast = time_ours(X, y, dtype, repeat, activation)[0]
+            os.environ["SKLEARN_PYLEARN_NO_FAST_MATH"] = "1"
+            try:
+                libm = time_ours(X, y, dtype, repeat, activation)[0]
+            finally:
+                del os.environ["SKLEARN_PYLEARN_NO_FAST_MATH"]
+            th = time_torch(X, y, dtype, repeat, activation)[0]
+            rows.append(
+                [
+                    activation,
+                    dtype,
+                    f"{fast:.2f}",
+                    f"{libm:.2f}",
+                    f"{th:.2f}",
+                    f"{th / fast:.2f}",
+                    f"{th / libm:.2f}",
+                ]
+            )
+            print(rows[-1], flush=True)
+    header = [
+        "activation",
+        "dtype",
+        "ours (s)",
+        "ours, libm kernels (s)",
+        "torch (s)",
+        "torch / ours",
+        "torch / ours, libm (before)",
     ]
     return markdown_table(header, rows)
 
@@ -251,6 +291,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument(
+        "--activations-only",
+        action="store_true",
+        help="only relu / logistic / tanh (section bench_mlp_activations)",
+    )
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
     import pytensor
@@ -259,6 +304,8 @@ def main(argv=None):
     import sklearn_pylearn
 
     X, y = _data()
+    if args.activations_only:
+        return _activations_only(X, y, args)
     training = bench_training(X, y, args.repeat)
     grid = bench_grid(args.repeat)
     try:
@@ -283,6 +330,23 @@ def main(argv=None):
     print(body)
     if not args.no_write:
         replace_section(Path(__file__).parent / "README.md", "bench_mlp", body)
+
+
+def _activations_only(X, y, args):
+    load = os.getloadavg()[0]
+    table = bench_activations(X, y, args.repeat)
+    body = (
+        "`python benchmarks/bench_mlp.py --activations-only` (the training of the "
+        "table above with each hidden activation; medians of "
+        f"{args.repeat} runs; load average {load:.1f} -> {os.getloadavg()[0]:.1f}). "
+        "`libm kernels` is the same fit with `SKLEARN_PYLEARN_NO_FAST_MATH=1`, "
+        "as before the vectorized kernels.\n\n" + table + "\n"
+    )
+    print(body)
+    if not args.no_write:
+        replace_section(
+            Path(__file__).parent / "README.md", "bench_mlp_activations", body
+        )
 
 
 if __name__ == "__main__":

@@ -216,6 +216,7 @@ def _bench_tanh(X, repeat, modes):
             t = medians(
                 {
                     "ours": lambda: ours.transform(X),
+                    "libm": lambda: _with_libm(ours.transform, X),
                     "sklearn": lambda: ref.transform(X),
                 },
                 repeat,
@@ -230,6 +231,7 @@ def _bench_tanh(X, repeat, modes):
                 f"{t['ours'] * 1e3:.0f}",
                 f"{t['sklearn'] * 1e3:.0f}",
                 f"{t['sklearn'] / t['ours']:.2f}",
+                f"{t['libm'] * 1e3:.0f} ({t['sklearn'] / t['libm']:.2f})",
                 sizes,
                 _mb(peak_ours, out_mb),
                 _mb(peak_ref, out_mb),
@@ -237,6 +239,15 @@ def _bench_tanh(X, repeat, modes):
         )
         print(" | ".join(table[-1]), flush=True)
     return table
+
+
+def _with_libm(fn, X):
+    """``fn(X)`` compiled with Numba's libm calls instead of the fast kernels."""
+    os.environ["SKLEARN_PYLEARN_NO_FAST_MATH"] = "1"
+    try:
+        return fn(X)
+    finally:
+        del os.environ["SKLEARN_PYLEARN_NO_FAST_MATH"]
 
 
 def _mb(value, out_mb):
@@ -263,6 +274,7 @@ TANH_HEADER = [
     "fused (ms)",
     "sklearn (ms)",
     "sklearn / fused",
+    "fused with libm kernels, before (ms, sklearn / it)",
     "input / output (MB)",
     "fused peak (MB)",
     "sklearn peak (MB)",
@@ -310,6 +322,9 @@ def main():
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--modes", default="default,CVM")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument(
+        "--tanh-only", action="store_true", help="only table 2; implies --no-write"
+    )
     args = parser.parse_args()
     if args.repeat < 5:
         parser.error("--repeat must be at least 5 (medians of at least 5 runs)")
@@ -318,6 +333,10 @@ def main():
     load = os.getloadavg()[0]
     start = compile_stats()
 
+    if args.tanh_only:
+        table = markdown_table(TANH_HEADER, bench_tanh(args.rows, args.repeat, modes))
+        print(f"\nload average {load:.1f} -> {os.getloadavg()[0]:.1f}\n\n{table}")
+        return
     affine, fits = bench_affine(args.rows, args.repeat, modes)
     tanh = bench_tanh(args.rows, args.repeat, modes)
 

@@ -9,9 +9,8 @@ cache, symbolic steps, fusion, named outputs, training programs, checkpoints, th
 graph) are described in the repository's ``doc/architecture.md``.
 """
 
-__version__ = "0.1.0"
-
 from ._config import config_context, get_config, set_config
+from ._version import __version__
 from .symbolic.compile import clear_compile_cache, compile_stats
 
 __all__ = [

@@ -8,6 +8,19 @@ import threading
 from contextlib import contextmanager
 
 _DEFAULTS = {"compile_mode": None}
+# The names PyTensor's ``get_mode`` knows (case does not matter).
+COMPILE_MODES = (
+    "NUMBA",
+    "FAST_RUN",
+    "FAST_COMPILE",
+    "CVM",
+    "C",
+    "JAX",
+    "PYTORCH",
+    "MLX",
+    "DEBUG_MODE",
+    "NANGUARDMODE",
+)
 _local = threading.local()
 
 
@@ -42,17 +55,41 @@ def set_config(compile_mode=None) -> None:
     ----------
     compile_mode : str or None
         A PyTensor mode name ("NUMBA", "FAST_RUN", "FAST_COMPILE", "CVM", ...) or None
-        for PyTensor's default.
+        for PyTensor's default. An unknown name raises a ValueError listing the
+        valid ones at once, rather than when a graph first compiles.
+
+    Examples
+    --------
+    >>> from sklearn_pylearn import set_config
+    >>> set_config(compile_mode="bogus")
+    Traceback (most recent call last):
+    ...
+    ValueError: set_config: compile_mode='bogus' is not a PyTensor mode; ...
     """
-    if compile_mode is not None and not isinstance(compile_mode, str):
+    _check_mode(compile_mode)
+    _state()["compile_mode"] = compile_mode
+
+
+def _check_mode(compile_mode) -> None:
+    if compile_mode is None:
+        return
+    if not isinstance(compile_mode, str):
         raise TypeError(
             "set_config: compile_mode must be a PyTensor mode name (str) or None, "
             f"got {compile_mode!r}."
         )
-    _state()["compile_mode"] = compile_mode
+    from pytensor.compile.mode import get_mode
+
+    try:
+        get_mode(compile_mode)
+    except ValueError:
+        raise ValueError(
+            f"set_config: compile_mode={compile_mode!r} is not a PyTensor mode; "
+            f"use one of {list(COMPILE_MODES)} (any case), or None for PyTensor's "
+            "default."
+        ) from None
 
 
-@contextmanager
 def config_context(*, compile_mode=None):
     """Temporarily change the configuration inside a ``with`` block.
 
@@ -60,7 +97,8 @@ def config_context(*, compile_mode=None):
     ----------
     compile_mode : str or None
         PyTensor mode for the graphs compiled inside the block. Functions compiled in
-        different modes are cached separately.
+        different modes are cached separately. An unknown mode raises a ValueError
+        listing the valid ones when ``config_context`` is called.
 
     Examples
     --------
@@ -71,6 +109,12 @@ def config_context(*, compile_mode=None):
     >>> get_config()["compile_mode"] is None
     True
     """
+    _check_mode(compile_mode)  # at the call, not when the block is entered
+    return _config_block(compile_mode)
+
+
+@contextmanager
+def _config_block(compile_mode):
     old = get_config()
     set_config(compile_mode=compile_mode)
     try:

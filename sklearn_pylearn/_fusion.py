@@ -24,17 +24,27 @@ from functools import reduce
 from typing import Any, NamedTuple
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
-from sklearn.utils._set_output import _wrap_data_with_container
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+)
 
 from ._config import get_config
-from .base import SymbolicTransformerMixin, build_graph, finish_output, is_symbolic
+from .base import SymbolicMixin, build_graph, finish_output, is_symbolic
 from .symbolic.affine import AffineMap
 from .symbolic.compile import CompiledFunction, compile_function
 from .symbolic.inputs import GraphInputs
 from .symbolic.rowwise import is_rowwise, run_in_row_blocks
-from .utils.validation import validate_float_input
+from .utils._sklearn_compat import wrap_data_with_container
+from .utils.validation import (
+    float16_compute,
+    match_sparse,
+    sparse_refused_message,
+    validate_float_input,
+)
 
 __all__ = [
     "FoldedGroup",
@@ -241,7 +251,7 @@ class FusionPlan:
 def unfused_reason(call: StepCall, params: dict | None) -> str | None:
     """Return why ``call`` cannot join a fused segment, or None when it can."""
     est, method = call.estimator, call.method
-    if not isinstance(est, SymbolicTransformerMixin):
+    if not isinstance(est, SymbolicMixin):
         return (
             f"{type(est).__name__} builds no graph: not a sklearn_pylearn symbolic step"
         )
@@ -325,11 +335,7 @@ def _head_map(call: StepCall) -> AffineMap | None:
     """
     if call.method == "transform":
         return None
-    est = call.estimator
-    get = getattr(est, "_affine_head", None)
-    if get is None or not hasattr(est, "_symbolic_from_head"):
-        return None
-    amap = get()
+    amap = call.estimator._affine_head()
     if amap is None or not amap.is_dense:
         return None
     return _as_float_map(amap)
@@ -448,23 +454,31 @@ class SegmentFunction:
         return run_in_row_blocks(self.fn, X, self.values)
 
 
-def build_segment(calls, dtype, fold_affine: bool) -> SegmentFunction:
-    """Compose the calls' graphs into one graph and compile it (cached)."""
+def check_sparse_chain(calls) -> None:
+    """Raise the error of the first step that cannot take the sparse matrix it
+    would receive (each step says whether its output stays sparse)."""
+    for call in calls:
+        accept = getattr(call.estimator, "_sparse_output", None)
+        if accept is None:
+            raise TypeError(
+                f"Pipeline step {call.name!r}: {sparse_refused_message(call.estimator)}"
+            )
+        if not accept(call.method):
+            return
+
+
+def build_segment(calls, dtype, fold_affine: bool, format=None) -> SegmentFunction:
+    """Compose the calls' graphs into one graph and compile it (cached).
+
+    ``format`` ("csr") compiles for a sparse input matrix.
+    """
     check_segment(calls)
+    if format is not None:
+        check_sparse_chain(calls)
     blocks = fold_blocks(calls, fold_affine)
     inputs = GraphInputs(dtype)
-    X = inputs.placeholder("X", 2)
-    out = X
-    for block in blocks:
-        if block.head:
-            call = block.calls[-1]
-            out = block.affine.symbolic(out, inputs)
-            out = call.estimator._symbolic_from_head(out, inputs, call.method)
-        elif block.affine is not None:
-            out = block.affine.symbolic(out, inputs)
-        else:
-            call = block.calls[0]
-            out = build_graph(call.estimator, out, inputs, call.method)
+    X = inputs.placeholder("X", 2, format=format)
+    out = compose_blocks(blocks, X, inputs)
     names = "->".join(call.name for call in calls)
     fn = compile_function(
         inputs.variables, out, name=f"Pipeline[{names}].{calls[-1].method}"
@@ -477,6 +491,58 @@ def build_segment(calls, dtype, fold_affine: bool) -> SegmentFunction:
         rowwise=is_rowwise(X, inputs.variables, out),
         output_reveals_nonfinite=_single_dense_fold(blocks),
     )
+
+
+def compose_blocks(blocks, X, inputs):
+    """The graph of a segment's blocks applied to ``X``, in order."""
+    out = X
+    for block in blocks:
+        if block.head:
+            call = block.calls[-1]
+            out = block.affine.symbolic(out, inputs)
+            out = call.estimator._symbolic_from_head(out, inputs, call.method)
+        elif block.affine is not None:
+            out = block.affine.symbolic(out, inputs)
+        else:
+            call = block.calls[0]
+            out = build_graph(call.estimator, out, inputs, call.method)
+    return out
+
+
+def compute_outputs(calls, final_call, X, y, outputs, fold_affine: bool):
+    """``final.compute(...)`` on the output of the symbolic ``calls``, as ONE graph.
+
+    The transforms of ``calls`` (a fused segment, possibly empty) and the named
+    outputs of the final step (a fitted ``NamedOutputsMixin`` learner, in
+    ``final_call``) are composed into one graph, compiled through the structural
+    cache; returns compute's DataFrame.
+    """
+    final = final_call.estimator
+    check_is_fitted(final)
+    names = final._check_output_names(outputs, y)
+    first = calls[0].estimator if calls else final
+    if calls:
+        check_segment(calls)
+    X_arr = validate_float_input(first, X, reset=False, copy=False)
+    X_arr, _ = float16_compute(X_arr, [*(call.estimator for call in calls), final])
+    inputs = GraphInputs(X_arr.dtype)
+    X_sym = inputs.placeholder("X", 2, format=getattr(X_arr, "format", None))
+    if sp.issparse(X_arr):
+        check_sparse_chain([*calls, final_call])
+    out = compose_blocks(fold_blocks(calls, fold_affine), X_sym, inputs)
+    y_sym = None
+    if y is not None:
+        check_consistent_length(X_arr, y)
+        y_sym = inputs.data("y", final._encode_target(y, X_arr.dtype))
+    exprs = final._build_outputs(out, y_sym, inputs, names)
+    steps = "->".join([call.name for call in calls] + [type(final).__name__])
+    fn = compile_function(
+        inputs.variables,
+        [exprs[name] for name in names],
+        name=f"Pipeline[{steps}].compute({', '.join(names)})",
+    )
+    values = fn(X_arr, *inputs.values[1:])
+    return final._as_frame(X, names, values)
 
 
 def _single_dense_fold(blocks) -> bool:
@@ -509,30 +575,43 @@ def same_snapshot(a: tuple, b: tuple) -> bool:
     return True
 
 
-def segment_function(cache: dict, calls, dtype, fold_affine) -> SegmentFunction:
+def segment_function(
+    cache: dict, calls, dtype, fold_affine, format=None
+) -> SegmentFunction:
     """Return the cached segment function, rebuilding it when a step changed."""
     dtype = np.dtype(dtype)
     mode = get_config()["compile_mode"]
-    key = (tuple((c.index, c.method) for c in calls), dtype.str, fold_affine, mode)
+    key = (
+        tuple((c.index, c.method) for c in calls),
+        dtype.str,
+        fold_affine,
+        mode,
+        format,
+    )
     entry = cache.get(key)
     if entry is None or not same_snapshot(entry.snapshot, snapshot(calls)):
-        entry = cache[key] = build_segment(calls, dtype, fold_affine)
+        entry = cache[key] = build_segment(calls, dtype, fold_affine, format)
     return entry
 
 
 def run_segment(cache: dict, calls, X, fold_affine: bool):
-    """Validate ``X`` at the segment's first step and run the segment."""
+    """Validate ``X`` at the segment's first step and run the segment.
+
+    A sparse ``X`` (when the first step takes it) runs through a graph compiled for
+    a CSR input; float16 runs as ``float16_compute`` says for the segment's steps.
+    """
     first, last = calls[0], calls[-1]
     if first.method == "inverse_transform":
         X_arr = first.estimator._check_output_space(X, "inverse_transform")
-        entry = segment_function(cache, calls, X_arr.dtype, fold_affine)
     else:
         X_arr = validate_float_input(
             first.estimator, X, reset=False, copy=False, ensure_all_finite=False
         )
-        entry = segment_function(cache, calls, X_arr.dtype, fold_affine)
-        if not entry.output_reveals_nonfinite:
-            _check_finite(first.estimator, X_arr)
+    X_arr, out_dtype = float16_compute(X_arr, [call.estimator for call in calls])
+    format = X_arr.format if sp.issparse(X_arr) else None
+    entry = segment_function(cache, calls, X_arr.dtype, fold_affine, format)
+    if first.method != "inverse_transform" and not entry.output_reveals_nonfinite:
+        _check_finite(first.estimator, X_arr)
     try:
         out = entry(X_arr)
     except _RUNTIME_ERRORS as exc:
@@ -543,15 +622,23 @@ def run_segment(cache: dict, calls, X, fold_affine: bool):
         ) from exc
     if entry.output_reveals_nonfinite and not np.isfinite(np.sum(out)):
         _check_finite(first.estimator, X_arr)  # raises when X itself was not finite
+    if out_dtype is not None:
+        out = out.astype(out_dtype)
+    out = match_sparse(out, X)
     if last.method == "transform":
-        out = _wrap_data_with_container("transform", out, X, last.estimator)
+        out = wrap_data_with_container("transform", out, X, last.estimator)
     return finish_output(last.estimator, last.method, out)
 
 
 def _check_finite(estimator, X):
     """scikit-learn's NaN / inf error for ``X`` (honours ``assume_finite``)."""
     check_array(
-        X, dtype=None, ensure_all_finite=True, estimator=estimator, input_name="X"
+        X,
+        accept_sparse=True,
+        dtype=None,
+        ensure_all_finite=True,
+        estimator=estimator,
+        input_name="X",
     )
 
 

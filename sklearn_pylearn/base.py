@@ -1,7 +1,8 @@
 """The symbolic estimator contract.
 
-A *symbolic transformer* is a fitted estimator that can express a method (transform,
-inverse_transform) as a PyTensor graph: given a symbolic input matrix and a
+A *symbolic estimator* (:class:`SymbolicMixin`) is a fitted estimator that can
+express a method (transform, inverse_transform, predict, predict_proba ...) as a
+PyTensor graph: given a symbolic input matrix and a
 :class:`~sklearn_pylearn.symbolic.inputs.GraphInputs`, it returns the symbolic output
 and registers its fitted arrays as graph inputs. ``transform`` is then "build the
 graph, compile it through the structural cache, run it". A step that is affine after
@@ -12,27 +13,33 @@ pipeline fold a chain of such steps into one matrix product.
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils.validation import (
     check_array,
     check_consistent_length,
     check_is_fitted,
 )
 
-from . import __version__
+from ._version import __version__, is_compatible
 from .exceptions import VersionMismatchWarning
 from .symbolic.compile import compile_function
 from .symbolic.inputs import GraphInputs
 from .symbolic.rowwise import is_rowwise, run_in_row_blocks
 from .utils.validation import (
-    FLOAT_DTYPES,
+    SPARSE_FORMATS,
+    accepts_sparse,
+    as_graph_sparse,
     check_dense_numeric,
+    float16_compute,
+    input_dtypes,
+    match_sparse,
     validate_float_input,
 )
 
 __all__ = [
     "CLASSIFIER_OUTPUTS",
     "NamedOutputsMixin",
-    "SymbolicTransformerMixin",
+    "SymbolicMixin",
     "build_graph",
     "check_known_labels",
     "class_columns",
@@ -64,7 +71,7 @@ def is_symbolic(estimator, method="transform") -> bool:
     """
     impl = _METHODS.get(method)
     return (
-        isinstance(estimator, SymbolicTransformerMixin)
+        isinstance(estimator, SymbolicMixin)
         and impl is not None
         and estimator._has_symbolic(method)
     )
@@ -75,7 +82,7 @@ def build_graph(estimator, X, inputs, method="transform"):
 
     Parameters
     ----------
-    estimator : SymbolicTransformerMixin
+    estimator : SymbolicMixin
         A fitted symbolic estimator.
     X : TensorVariable
         Symbolic input matrix.
@@ -94,10 +101,17 @@ def build_graph(estimator, X, inputs, method="transform"):
 def run_graph(estimator, X, method="transform"):
     """Build ``method``'s graph on validated array ``X``, compile (cached) and run it.
 
+    A sparse ``X`` is first offered to ``estimator._sparse_output(method)``, which
+    raises when the estimator cannot take it; float16 runs as
+    :func:`~sklearn_pylearn.utils.validation.float16_compute` says.
+
     Returns
     -------
-    ndarray
+    ndarray or sparse matrix
     """
+    if sp.issparse(X):
+        estimator._sparse_output(method)
+    X, out_dtype = float16_compute(X, [estimator])
     inputs = GraphInputs(X.dtype)
     X_sym = inputs.data("X", X)
     out = build_graph(estimator, X_sym, inputs, method)
@@ -108,44 +122,110 @@ def run_graph(estimator, X, method="transform"):
         result = run_in_row_blocks(fn, X, inputs.values[1:])
     else:
         result = fn(*inputs.values)
+    if out_dtype is not None:
+        result = result.astype(out_dtype)
     return finish_output(estimator, method, result)
 
 
 def finish_output(estimator, method, value):
     """Turn a graph's numeric result into the method's answer.
 
-    A classifier's ``predict`` graph yields class indices; its ``_finish_output``
+    A classifier's ``predict`` graph yields class indices; its ``_finish_method``
     maps them to ``classes_`` (which may be strings, out of a graph's reach). The
     fused pipeline applies this after a segment that ends in such a method.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_pylearn.preprocessing import StandardScaler
+    >>> finish_output(StandardScaler(), "transform", np.zeros(2)).tolist()
+    [0.0, 0.0]
     """
-    finish = getattr(estimator, "_finish_output", None)
-    return value if finish is None else finish(method, value)
+    if not isinstance(estimator, SymbolicMixin):
+        return value
+    return estimator._finish_method(method, value)
 
 
-class SymbolicTransformerMixin:
-    """Mixin for transformers whose fitted methods are symbolic graphs.
+class SymbolicMixin:
+    """Mixin for estimators whose fitted methods are symbolic graphs.
 
-    Subclasses implement ``_symbolic_transform(X, inputs)`` (and optionally
-    ``_symbolic_inverse_transform``) returning a symbolic expression, and may
-    implement ``_affine_map()``. They accept dense, finite, numeric input only; NaN,
-    infinity, sparse matrices and non-numeric columns raise errors that say why.
+    A subclass overrides the ``_symbolic_<method>(X, inputs)`` hooks of the
+    methods it can express (``transform``, ``inverse_transform``, ``predict``,
+    ``predict_proba``, ``predict_log_proba``, ``decision_function``,
+    ``score_samples``); :func:`is_symbolic` reports exactly those. The other
+    hooks, used by the fused pipeline, have defaults that opt out:
+    ``_affine_map`` and ``_affine_head`` (folding), ``_symbolic_from_head`` and
+    ``_finish_method``. Estimators accept dense, finite, numeric input only;
+    NaN, infinity, sparse matrices and non-numeric columns raise errors that say
+    why.
     """
 
+    # -- the methods as graphs: override those the estimator can express -----------
     def _symbolic_transform(self, X, inputs):
+        """``transform``'s output for the symbolic matrix ``X``; fitted arrays
+        enter through ``inputs`` (a GraphInputs)."""
         raise NotImplementedError
 
     def _symbolic_inverse_transform(self, X, inputs):
+        """``inverse_transform``'s output, as :meth:`_symbolic_transform`."""
+        raise NotImplementedError
+
+    def _symbolic_predict(self, X, inputs):
+        """``predict``'s graph; a classifier yields class indices (see
+        :meth:`_finish_method`)."""
+        raise NotImplementedError
+
+    def _symbolic_predict_proba(self, X, inputs):
+        """``predict_proba``'s graph: one column per class."""
+        raise NotImplementedError
+
+    def _symbolic_predict_log_proba(self, X, inputs):
+        """``predict_log_proba``'s graph, computed stably."""
+        raise NotImplementedError
+
+    def _symbolic_decision_function(self, X, inputs):
+        """``decision_function``'s graph."""
+        raise NotImplementedError
+
+    def _symbolic_score_samples(self, X, inputs):
+        """``score_samples``'s graph."""
         raise NotImplementedError
 
     def _has_symbolic(self, method):
         impl = _METHODS[method]
         own = getattr(type(self), impl, None)
-        default = getattr(SymbolicTransformerMixin, impl, None)
+        default = getattr(SymbolicMixin, impl, None)
         return own is not None and own is not default
 
+    # -- what the fused pipeline asks ------------------------------------------------
     def _affine_map(self):
-        """Return the fitted transform as an AffineMap, or None when not affine."""
+        """The fitted ``transform`` as an AffineMap, or None when not affine.
+
+        A run of affine steps folds into one matrix product.
+        """
         return None
+
+    def _affine_head(self):
+        """A predictor's first dense layer as an AffineMap, or None (default).
+
+        When not None, preceding affine steps fold into it and the rest of the
+        method is built by :meth:`_symbolic_from_head`.
+        """
+        return None
+
+    def _symbolic_from_head(self, Z, inputs, method):
+        """``method``'s graph given ``Z``, the output of :meth:`_affine_head`'s
+        map; needed only by estimators whose ``_affine_head`` is not None."""
+        raise NotImplementedError(
+            f"{type(self).__name__} offers an _affine_head but no _symbolic_from_head"
+        )
+
+    def _finish_method(self, method, value):
+        """Turn ``method``'s numeric graph result into its answer (default: as is).
+
+        A classifier maps ``predict``'s class indices to ``classes_``.
+        """
+        return value
 
     def _run_symbolic(self, X, method="transform", copy=True):
         """Validate ``X`` against the fitted features and run ``method``'s graph."""
@@ -154,7 +234,7 @@ class SymbolicTransformerMixin:
             X_arr = validate_float_input(self, X, reset=False, copy=False)
         else:
             X_arr = self._check_output_space(X, method)
-        out = run_graph(self, X_arr, method)
+        out = match_sparse(run_graph(self, X_arr, method), X)
         if copy is False and _writable_like(X, out):
             X[...] = out
             return X
@@ -162,10 +242,18 @@ class SymbolicTransformerMixin:
 
     def _check_output_space(self, X, method):
         """Validate data given in the transform's output space (inverse_transform)."""
-        check_dense_numeric(self, X)
+        sparse = sp.issparse(X) and accepts_sparse(self)
+        if not sparse:
+            check_dense_numeric(self, X)
         X = check_array(
-            X, dtype=list(FLOAT_DTYPES), ensure_all_finite=True, estimator=self
+            X,
+            accept_sparse=SPARSE_FORMATS if sparse else False,
+            dtype=list(input_dtypes(self)),
+            ensure_all_finite=True,
+            estimator=self,
         )
+        if sparse:
+            X = as_graph_sparse(X)
         expected = len(self.get_feature_names_out())
         if X.shape[1] != expected:
             raise ValueError(
@@ -205,7 +293,20 @@ def _writable_like(X, out):
 
 
 def check_version(name, saved):
-    """Warn when an object saved by another major version is loaded."""
+    """Warn when an object saved by an incompatible version is loaded.
+
+    The policy is :func:`sklearn_pylearn._version.is_compatible`'s, which
+    checkpoints follow too.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     check_version("PCA", "99.0.0")
+    >>> caught[0].category.__name__
+    'VersionMismatchWarning'
+    """
     if saved is None:
         warnings.warn(
             f"{name} was saved without a sklearn_pylearn version stamp; it may not "
@@ -214,12 +315,12 @@ def check_version(name, saved):
             stacklevel=3,
         )
         return
-    if str(saved).split(".")[0] != __version__.split(".")[0]:
+    if not is_compatible(saved):
         warnings.warn(
             f"{name} was saved with sklearn_pylearn {saved} and is loaded with "
-            f"{__version__}, another major version: its fitted state may not mean "
-            "the same. Refit it with this version, or load it with the version "
-            "that saved it.",
+            f"{__version__}, another major version (or, before 1.0, another minor "
+            "version): its fitted state may not mean the same. Refit it with this "
+            "version, or load it with the version that saved it.",
             VersionMismatchWarning,
             stacklevel=3,
         )
@@ -232,9 +333,10 @@ class NamedOutputsMixin:
     it needs ``y``) and builds the requested expressions together in
     ``_build_outputs(X, y, inputs, names)``, sharing their common sub-expressions
     (the forward pass is built once). ``_encode_target(y)`` turns labels into what
-    the graph takes, ``_finish_output(name, value)`` turns a graph result into the
-    answer (class indices into labels), and ``_output_columns(name, value)`` names a
-    2-D output's columns.
+    the graph takes, ``_finish_named_output(name, value)`` turns a graph result
+    into the answer (``prediction``, as the ``predict`` method's, through
+    ``_finish_method``: class indices into labels), and
+    ``_output_columns(name, value)`` names a 2-D output's columns.
     """
 
     def _available_outputs(self) -> dict:
@@ -260,8 +362,8 @@ class NamedOutputsMixin:
             output (``"proba_<class>"``, ``"hidden_0_<unit>"``), indexed like ``X``
             when ``X`` is a DataFrame.
         """
-        names = self._check_output_names(outputs, y)
         check_is_fitted(self)
+        names = self._check_output_names(outputs, y)
         X_arr = validate_float_input(self, X, reset=False, copy=False)
         inputs = GraphInputs(X_arr.dtype)
         X_sym = inputs.data("X", X_arr)
@@ -305,7 +407,7 @@ class NamedOutputsMixin:
 
         columns = {}
         for name, value in zip(names, values):
-            value = self._finish_output(name, np.asarray(value))
+            value = self._finish_named_output(name, np.asarray(value))
             if value.ndim == 1:
                 columns[name] = value
             else:
@@ -314,8 +416,14 @@ class NamedOutputsMixin:
         index = X.index if hasattr(X, "index") and hasattr(X, "columns") else None
         return pd.DataFrame(columns, index=index)
 
-    def _finish_output(self, name, value):
-        return value
+    # Named outputs that are a method's answer, finished as that method's.
+    _OUTPUT_METHODS = {"prediction": "predict"}
+
+    def _finish_named_output(self, name, value):
+        method = self._OUTPUT_METHODS.get(name)
+        if method is None or not isinstance(self, SymbolicMixin):
+            return value
+        return self._finish_method(method, value)
 
     def _output_columns(self, name, value):
         return [f"{name}_{j}" for j in range(value.shape[1])]

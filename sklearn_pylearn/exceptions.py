@@ -13,6 +13,7 @@ __all__ = [
     "ProgramError",
     "SklearnPylearnError",
     "StateError",
+    "TrainingDivergedError",
     "UntrustedReferenceError",
     "VersionMismatchWarning",
 ]
@@ -24,6 +25,10 @@ class SklearnPylearnError(Exception):
 
 class CompileError(SklearnPylearnError, RuntimeError):
     """A symbolic graph could not be compiled (the message names the graph)."""
+
+
+class TrainingDivergedError(SklearnPylearnError, ValueError, FloatingPointError):
+    """The training loss became NaN or infinite; the parameters were restored."""
 
 
 class VersionMismatchWarning(UserWarning):

@@ -10,16 +10,12 @@ fitted steps run changes. Steps are recognised as symbolic through
 segments.
 """
 
+import warnings
 from contextlib import nullcontext
 
 from sklearn import pipeline as sk_pipeline
 from sklearn.base import clone
-from sklearn.utils._user_interface import _print_elapsed_time
-from sklearn.utils.metadata_routing import (
-    _raise_for_params,
-    _routing_enabled,
-    process_routing,
-)
+from sklearn.utils.metadata_routing import process_routing
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, check_memory
 
@@ -29,11 +25,19 @@ from ._fusion import (
     FusionPlan,
     StepCall,
     UnfusedStep,
+    compute_outputs,
     describe_segment,
     group_calls,
     run_segment,
 )
 from .base import is_symbolic
+from .utils._sklearn_compat import (
+    final_estimator_has,
+    name_estimators,
+    print_elapsed_time,
+    raise_for_params,
+    routing_enabled,
+)
 
 __all__ = [
     "FoldedGroup",
@@ -45,7 +49,6 @@ __all__ = [
     "make_pipeline",
 ]
 
-_final_estimator_has = sk_pipeline._final_estimator_has
 _PREDICT_METHODS = (
     "predict",
     "predict_proba",
@@ -207,7 +210,7 @@ class Pipeline(sk_pipeline.Pipeline):
             if callback_ctx is not None:
                 ctx = callback_ctx.subcontext(task_name=f"fit-transform-{name}")
             if transformer is None or transformer == "passthrough":
-                with _print_elapsed_time("Pipeline", self._log_message(idx)):
+                with print_elapsed_time("Pipeline", self._log_message(idx)):
                     _notify(ctx, self, base, y)
                 continue
             if hasattr(memory, "location") and memory.location is None:
@@ -267,7 +270,7 @@ class Pipeline(sk_pipeline.Pipeline):
         """Fused transforms, then the final step's ``method`` (fused when it can)."""
         check_is_fitted(self)
         final = self.steps[-1][0]
-        if _routing_enabled() and method != "score_samples":  # it routes nothing
+        if routing_enabled() and method != "score_samples":  # it routes nothing
             routed = process_routing(self, method, **params)
             by_name = {
                 name: routed[name].transform
@@ -296,11 +299,11 @@ class Pipeline(sk_pipeline.Pipeline):
         Xt : ndarray of shape (n_samples, n_transformed_features)
         """
         check_is_fitted(self)
-        _raise_for_params(params, self, "transform")
+        raise_for_params(params, self, "transform")
         routed = process_routing(self, "transform", **params)
         return self._run(X, self._calls(), lambda call: routed[call.name].transform)
 
-    @available_if(_final_estimator_has("predict"))
+    @available_if(final_estimator_has("predict"))
     def predict(self, X, **params):
         """Transform the data (fused), then ``predict`` with the final estimator.
 
@@ -317,7 +320,7 @@ class Pipeline(sk_pipeline.Pipeline):
         """
         return self._predict_like("predict", X, params)
 
-    @available_if(_final_estimator_has("predict_proba"))
+    @available_if(final_estimator_has("predict_proba"))
     def predict_proba(self, X, **params):
         """Transform the data (fused), then ``predict_proba`` with the final step.
 
@@ -327,7 +330,7 @@ class Pipeline(sk_pipeline.Pipeline):
         """
         return self._predict_like("predict_proba", X, params)
 
-    @available_if(_final_estimator_has("predict_log_proba"))
+    @available_if(final_estimator_has("predict_log_proba"))
     def predict_log_proba(self, X, **params):
         """Transform the data (fused), then ``predict_log_proba`` with the final step.
 
@@ -337,7 +340,7 @@ class Pipeline(sk_pipeline.Pipeline):
         """
         return self._predict_like("predict_log_proba", X, params)
 
-    @available_if(_final_estimator_has("decision_function"))
+    @available_if(final_estimator_has("decision_function"))
     def decision_function(self, X, **params):
         """Transform the data (fused), then ``decision_function`` with the final step.
 
@@ -345,10 +348,10 @@ class Pipeline(sk_pipeline.Pipeline):
         -------
         y_score : ndarray of shape (n_samples, n_classes)
         """
-        _raise_for_params(params, self, "decision_function")
+        raise_for_params(params, self, "decision_function")
         return self._predict_like("decision_function", X, params)
 
-    @available_if(_final_estimator_has("score_samples"))
+    @available_if(final_estimator_has("score_samples"))
     def score_samples(self, X):
         """Transform the data (fused), then ``score_samples`` with the final step.
 
@@ -358,7 +361,7 @@ class Pipeline(sk_pipeline.Pipeline):
         """
         return self._predict_like("score_samples", X, {})
 
-    @available_if(_final_estimator_has("score"))
+    @available_if(final_estimator_has("score"))
     def score(self, X, y=None, sample_weight=None, **params):
         """Transform the data (fused), then ``score`` with the final estimator.
 
@@ -378,7 +381,7 @@ class Pipeline(sk_pipeline.Pipeline):
         check_is_fitted(self)
         final_name, final = self.steps[-1]
         calls = self._calls(with_final=False)
-        if not _routing_enabled():
+        if not routing_enabled():
             Xt = self._run(X, calls, _no_params)
             extra = {} if sample_weight is None else {"sample_weight": sample_weight}
             return final.score(Xt, y, **extra)
@@ -395,7 +398,7 @@ class Pipeline(sk_pipeline.Pipeline):
         X_original : ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self)
-        _raise_for_params(params, self, "inverse_transform")
+        raise_for_params(params, self, "inverse_transform")
         routed = process_routing(self, "inverse_transform", **params)
         calls = [
             StepCall(idx, name, est, "inverse_transform")
@@ -403,17 +406,53 @@ class Pipeline(sk_pipeline.Pipeline):
         ]
         return self._run(X, calls, lambda call: routed[call.name].inverse_transform)
 
+    @available_if(final_estimator_has("compute"))
+    def compute(self, X, y=None, outputs=("prediction",)):
+        """Named per-sample outputs of the final step, fused with the steps before.
+
+        The final step's ``compute`` (a learner of this library) and the run of
+        symbolic steps just before it are ONE compiled graph; earlier steps (up to
+        the last non-symbolic one) run as in ``transform``.
+
+        Parameters
+        ----------
+        X : iterable
+            Data as the first step takes it.
+        y : array-like, default=None
+            Needed by outputs that compare with the truth (``nll`` ...).
+        outputs : str or sequence of str, default=("prediction",)
+            Output names, as the final step's ``compute`` takes them.
+
+        Returns
+        -------
+        DataFrame
+            As the final step's ``compute`` returns it, indexed like ``X`` when
+            ``X`` is a DataFrame.
+        """
+        check_is_fitted(self)
+        groups = group_calls(self._calls(with_final=False), _no_params)
+        tail = groups.pop()[1] if groups and groups[-1][0] == "fused" else []
+        Xt = self._run(X, [c for g in groups for c in _group_calls_of(g)], _no_params)
+        final = self._final_call("compute")
+        frame = compute_outputs(tail, final, Xt, y, outputs, self.fold_affine)
+        if hasattr(X, "columns") and hasattr(X, "index"):
+            frame.index = X.index
+        return frame
+
     # ------------------------------------------------------------------- plan
 
-    def fusion_plan(self, method="transform"):
+    def fusion_plan(self, method=None):
         """Describe how the fitted pipeline runs ``method``.
 
         Parameters
         ----------
-        method : str, default="transform"
+        method : str, default=None
             ``"transform"``, ``"inverse_transform"``, ``"predict"``,
             ``"predict_proba"``, ``"predict_log_proba"``, ``"decision_function"``,
-            ``"score_samples"`` or ``"score"``.
+            ``"score_samples"`` or ``"score"``. None describes the pipeline's
+            last method: ``"transform"`` when its final step transforms,
+            otherwise ``"predict"`` (or the first of the prediction methods its
+            final step has).
 
         Returns
         -------
@@ -437,6 +476,8 @@ class Pipeline(sk_pipeline.Pipeline):
               graph: not a sklearn_pylearn symbolic step)
         """
         check_is_fitted(self)
+        if method is None:
+            method = self._default_plan_method()
         calls = self._plan_calls(method)
         cache = self._segments()
         entries = []
@@ -451,6 +492,18 @@ class Pipeline(sk_pipeline.Pipeline):
             if est is None or est == "passthrough"
         )
         return FusionPlan(method, self.fold_affine, tuple(entries), skipped)
+
+    def _default_plan_method(self):
+        if self._can_transform():
+            return "transform"
+        final = self._final_estimator
+        for name in _PREDICT_METHODS:
+            if hasattr(final, name):
+                return name
+        raise ValueError(
+            f"Pipeline.fusion_plan: the final step {self.steps[-1][0]!r} neither "
+            "transforms nor predicts; pass the method, e.g. fusion_plan('score')."
+        )
 
     def _plan_calls(self, method):
         available = {
@@ -477,6 +530,47 @@ class Pipeline(sk_pipeline.Pipeline):
                 for idx, name, est in reversed(list(self._iter()))
             ]
         return self._calls(with_final=False) + [self._final_call(method)]
+
+
+def _counterparts():
+    from .utils.discovery import all_estimators
+
+    found = {}
+    for _, cls in all_estimators():
+        if not hasattr(cls, "_has_symbolic"):  # only symbolic steps fuse
+            continue
+        for base in cls.__mro__[1:]:
+            if base.__module__.startswith("sklearn.") and base.__name__ == cls.__name__:
+                found[base] = cls
+    return found
+
+
+def _swap_steps(steps):
+    """Swap exact scikit-learn steps for this library's counterparts.
+
+    Returns the new steps and ``(name, class name)`` of each swapped one.
+    """
+    counterparts = _counterparts()
+    new_steps, swapped = [], []
+    for name, est in steps:
+        cls = counterparts.get(type(est))
+        if cls is not None:
+            twin = cls.__new__(cls)
+            twin.__dict__.update(vars(est))
+            new_steps.append((name, twin))
+            swapped.append((name, cls.__name__))
+        else:
+            new_steps.append((name, est))
+    return new_steps, swapped
+
+
+def _fusible(est):
+    methods = ("transform", *_PREDICT_METHODS)
+    return any(is_symbolic(est, method) for method in methods)
+
+
+def _group_calls_of(group):
+    return group[1] if group[0] == "fused" else [group[1]]
 
 
 def _notify(ctx, caller, X, y):
@@ -511,7 +605,7 @@ def _fit_step(
     with scope:
         if callback_ctx is not None:
             callback_ctx.call_on_fit_task_begin(estimator=caller, X=X, y=y)
-        with _print_elapsed_time(message_clsname, message):
+        with print_elapsed_time(message_clsname, message):
             if not with_output:
                 # fit_transform's routed metadata is fit's (TransformerMixin).
                 has_ft = hasattr(transformer, "fit_transform")
@@ -559,7 +653,7 @@ def make_pipeline(
                     ('gaussiannb', GaussianNB())])
     """
     return Pipeline(
-        sk_pipeline._name_estimators(steps),
+        name_estimators(steps),
         transform_input=transform_input,
         memory=memory,
         verbose=verbose,
@@ -570,20 +664,29 @@ def make_pipeline(
 def fuse(pipeline, *, fold_affine=True):
     """Turn a scikit-learn Pipeline into a fusing :class:`Pipeline`, without refitting.
 
-    The new pipeline holds the same (fitted) step objects, so its symbolic steps
-    run fused at once; its other parameters are copied.
+    A step that is exactly a scikit-learn estimator this library has a counterpart
+    of (``sklearn.preprocessing.StandardScaler``, ``MinMaxScaler``,
+    ``sklearn.decomposition.PCA``, ``VarianceThreshold``, ``SelectKBest`` ...) is
+    swapped for that counterpart, fitted state included (the counterpart's fit is
+    scikit-learn's, so the state means the same), and a ``UserWarning`` names the
+    swapped steps. Every other step object is kept as it is; the pipeline's other
+    parameters are copied.
 
     Parameters
     ----------
     pipeline : sklearn.pipeline.Pipeline
-        Typically fitted, with steps from ``sklearn_pylearn``; other steps run as
-        they are.
+        Typically fitted; steps without a counterpart run as they are.
     fold_affine : bool, default=True
         Fold runs of affine steps into one map.
 
     Returns
     -------
     fused : Pipeline
+
+    Raises
+    ------
+    ValueError
+        When no step is (or can be swapped for) a symbolic step: nothing would fuse.
 
     Examples
     --------
@@ -605,8 +708,25 @@ def fuse(pipeline, *, fold_affine=True):
             "fuse expects a sklearn.pipeline.Pipeline, got "
             f"{type(pipeline).__name__}: {pipeline!r}."
         )
+    steps, swapped = _swap_steps(pipeline.steps)
+    if not any(_fusible(est) for _, est in steps):
+        raise ValueError(
+            "fuse: nothing to fuse: no step of this pipeline is a sklearn_pylearn "
+            "symbolic estimator or has one as counterpart (steps: "
+            f"{[type(est).__name__ for _, est in steps]}). Use sklearn_pylearn's "
+            "StandardScaler, MinMaxScaler, PCA, VarianceThreshold, SelectKBest or "
+            "learners in the pipeline."
+        )
+    if swapped:
+        warnings.warn(
+            "fuse swapped in sklearn_pylearn's counterpart for step(s) "
+            + ", ".join(f"{name!r} ({cls})" for name, cls in swapped)
+            + ", keeping their fitted state.",
+            UserWarning,
+            stacklevel=2,
+        )
     return Pipeline(
-        list(pipeline.steps),
+        steps,
         transform_input=getattr(pipeline, "transform_input", None),
         memory=pipeline.memory,
         verbose=pipeline.verbose,

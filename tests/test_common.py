@@ -4,8 +4,9 @@ import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_pylearn.decomposition import PCA
+from sklearn_pylearn.feature_selection import SelectKBest, VarianceThreshold
 from sklearn_pylearn.pipeline import Pipeline
-from sklearn_pylearn.preprocessing import StandardScaler
+from sklearn_pylearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn_pylearn.utils.discovery import all_estimators
 
 # Meta-estimators need sub-estimators to be constructed.
@@ -60,7 +61,34 @@ def test_sklearn_compatible_estimator(estimator, check):
 
 
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
-def test_tags_declare_dense_finite_input(estimator):
-    tags = estimator.__sklearn_tags__()
-    assert tags.input_tags.sparse is False
-    assert tags.input_tags.allow_nan is False
+def test_tags_declare_finite_input(estimator):
+    assert estimator.__sklearn_tags__().input_tags.allow_nan is False
+
+
+SPARSE_AS_SKLEARN = [
+    StandardScaler(),
+    StandardScaler(with_mean=False),
+    MinMaxScaler(),
+    PCA(),
+    PCA(svd_solver="arpack"),
+    PCA(svd_solver="covariance_eigh"),
+    PCA(svd_solver="full"),
+    PCA(svd_solver="randomized"),
+    VarianceThreshold(),
+    SelectKBest(),
+]
+
+
+@pytest.mark.parametrize("estimator", SPARSE_AS_SKLEARN, ids=repr)
+def test_sparse_tag_is_sklearns(estimator):
+    """The sparse tag (which makes parametrize_with_checks run its sparse checks)
+    says what the scikit-learn namesake says, for the same parameters."""
+    base = next(
+        cls
+        for cls in type(estimator).__mro__[1:]
+        if cls.__module__.startswith("sklearn.")
+        and cls.__name__ == type(estimator).__name__
+    )
+    twin = base(**estimator.get_params(deep=False))
+    expected = twin.__sklearn_tags__().input_tags.sparse
+    assert estimator.__sklearn_tags__().input_tags.sparse is expected

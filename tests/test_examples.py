@@ -10,7 +10,7 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 EXPECTED = {
     "fused_pipeline.py": "folded into X @ W + b",
     "named_outputs.py": "mean nll",
-    "resumable_training.py": "identical to an uninterrupted run: True",
+    "resumable_training.py": "both identical to an uninterrupted run: True",
 }
 
 

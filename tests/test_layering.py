@@ -28,7 +28,7 @@ def read_layer_table(text):
 # Layer of each top-level part of the package, as doc/architecture.md shows it.
 LAYERS = read_layer_table(ARCHITECTURE.read_text())
 FAMILIES = {name for name, layer in LAYERS.items() if layer == 5}
-SIBLINGS = {"symbolic", "data", "runtime"}
+SIBLINGS = {"symbolic", "runtime"}
 # Modules allowed to walk the package at run time (like sklearn.utils.discovery).
 DYNAMIC = {"utils/discovery.py"}
 

@@ -31,3 +31,22 @@ def test_cli_demo_runs_as_a_module():
         check=True,
     )
     assert "nothing new compiled" in result.stdout
+
+
+def test_cli_version(capsys):
+    from sklearn_pylearn import __version__
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"sklearn_pylearn {__version__}"
+
+
+def test_cli_version_as_a_module():
+    result = subprocess.run(
+        [sys.executable, "-m", "sklearn_pylearn", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.startswith("sklearn_pylearn ")

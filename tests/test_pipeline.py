@@ -20,12 +20,11 @@ from sklearn.compose import ColumnTransformer
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
-from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_pylearn import _fusion, compile_stats, config_context
 from sklearn_pylearn._fusion import StepCall, unfused_reason
-from sklearn_pylearn.base import SymbolicTransformerMixin, is_symbolic
+from sklearn_pylearn.base import SymbolicMixin, is_symbolic
 from sklearn_pylearn.decomposition import PCA
 from sklearn_pylearn.feature_selection import SelectKBest, VarianceThreshold
 from sklearn_pylearn.pipeline import (
@@ -42,6 +41,7 @@ from sklearn_pylearn.preprocessing import (
     StandardScaler,
 )
 from sklearn_pylearn.symbolic import rowwise
+from sklearn_pylearn.utils._sklearn_compat import InvalidParameterError
 from sklearn_pylearn.utils.validation import validate_float_input
 
 RNG = np.random.RandomState(0)
@@ -126,7 +126,7 @@ def test_float32_input_runs_a_float32_graph(chain):
 
 def test_fit_computes_each_step_input_with_the_fused_prefix():
     forbid = mock.patch.multiple(
-        SymbolicTransformerMixin,
+        SymbolicMixin,
         _run_symbolic=mock.DEFAULT,
     )
     with forbid as mocks:
@@ -347,7 +347,7 @@ def test_score_samples_and_fit_predict():
     assert km.fit_predict(X).shape == (len(X),)
 
 
-class _SymbolicLinear(SymbolicTransformerMixin, RegressorMixin, BaseEstimator):
+class _SymbolicLinear(SymbolicMixin, RegressorMixin, BaseEstimator):
     """A least-squares regressor whose predict is a graph (a later issue's kind)."""
 
     def fit(self, X, y):

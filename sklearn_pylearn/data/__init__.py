@@ -1,1 +1,52 @@
-"""Named-field datasets and minibatch iteration (later issues)."""
+"""Named-field datasets, symbolic datasets, parquet streaming and Dask sources.
+
+- :class:`Dataset`: in-memory fields (``input``, ``target``, ``weight``, others)
+  from arrays, DataFrames, CSV or parquet; :meth:`Dataset.iterate` gives
+  minibatches with a plain-data, resumable state.
+- :class:`SymbolicDataset`, :class:`GetColumnDataset`: the seed's symbolic view;
+  transform parameters are compiled-function inputs unless named in ``constants``.
+- :class:`ParquetDataset`: streams record batches, shuffles through a bounded
+  buffer of row groups, resumes bit-identically; :func:`write_parquet` streams
+  outputs to a file.
+- :class:`DaskDataset` (``Dataset.from_dask``): a dask DataFrame, partition by
+  partition.
+- :func:`as_arrays`: what an estimator calls to unpack a dataset into
+  ``(X, y, sample_weight)``.
+
+Examples
+--------
+>>> import numpy as np
+>>> from sklearn_pylearn.data import Dataset
+>>> ds = Dataset(input=np.eye(3), target=np.array([0, 1, 2]))
+>>> [b.target.tolist() for b in ds.iterate(2)]
+[[0, 1], [2]]
+"""
+
+from ..runtime import register_trusted
+from ._adapt import as_arrays, is_dataset
+from ._dask import DaskDataset
+from ._dataset import Dataset, field_variable
+from ._iterator import DatasetIterator
+from ._parquet import ParquetDataset, write_parquet
+from ._sample import Sample
+from ._stream import ChunkedStream
+from ._symbolic import GetColumnDataset, SymbolicDataset
+
+# A checkpoint names the recipe of its data sources; reopening a parquet file runs
+# only this library's own code.
+register_trusted("sklearn_pylearn.data:ParquetDataset")
+
+__all__ = [
+    "ChunkedStream",
+    "DaskDataset",
+    "Dataset",
+    "DatasetIterator",
+    "GetColumnDataset",
+    "ParquetDataset",
+    "Sample",
+    "SymbolicDataset",
+    "as_arrays",
+    "field_variable",
+    "is_dataset",
+    "write_parquet",
+]

@@ -9,20 +9,25 @@ import numpy as np
 import pytensor.tensor as pt
 from sklearn import decomposition as sk_decomposition
 
-from ..base import SymbolicTransformerMixin
+from ..base import SymbolicMixin
 from ..symbolic.affine import AffineMap
-from ..utils.validation import check_fit_input
+from ..utils.fitting import restore_on_error
+from ..utils.validation import check_fit_input, sparse_refused_message
 
 __all__ = ["PCA"]
 
 
-class PCA(SymbolicTransformerMixin, sk_decomposition.PCA):
+class PCA(SymbolicMixin, sk_decomposition.PCA):
     """Principal component analysis with compiled ``transform`` and
     ``inverse_transform``.
 
-    The same estimator as :class:`sklearn.decomposition.PCA` on dense input (same
-    parameters, fitted attributes, ``score`` and ``score_samples``). Sparse input is
-    not supported: it raises a TypeError.
+    The same estimator as :class:`sklearn.decomposition.PCA` (same parameters,
+    fitted attributes, ``score`` and ``score_samples``). Sparse (CSR / CSC) input
+    is fitted by scikit-learn's "arpack" and "covariance_eigh" solvers (and
+    "auto", which picks one of them) and projected by a sparse product, giving a
+    dense result; the other solvers raise scikit-learn's TypeError. float16 input
+    is computed in float64, as in scikit-learn. Unlike scikit-learn, NaN raises an
+    error in ``transform`` as in ``fit``.
 
     Parameters
     ----------
@@ -69,13 +74,15 @@ default="auto"
 
     def fit(self, X, y=None):
         """Fit the model with ``X`` (see scikit-learn's ``PCA.fit``)."""
-        check_fit_input(self, X)
-        return super().fit(X, y)
+        with restore_on_error(self):
+            check_fit_input(self, X)
+            return super().fit(X, y)
 
     def fit_transform(self, X, y=None):
         """Fit the model and return ``X`` projected on its components."""
-        check_fit_input(self, X)
-        return super().fit_transform(X, y)
+        with restore_on_error(self):
+            check_fit_input(self, X)
+            return super().fit_transform(X, y)
 
     def transform(self, X):
         """Project ``X`` on the principal components with a compiled graph.
@@ -89,6 +96,21 @@ default="auto"
     def inverse_transform(self, X):
         """Map projected data back to the input space with a compiled graph."""
         return self._run_symbolic(X, "inverse_transform")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = self.svd_solver in (
+            "auto",
+            "arpack",
+            "covariance_eigh",
+        )
+        return tags
+
+    def _sparse_output(self, method):
+        """A sparse ``X`` projects to a dense array; reconstructions are dense."""
+        if method != "transform":
+            raise TypeError(sparse_refused_message(self))
+        return False
 
     def _whitening_scale(self):
         scale = np.sqrt(self.explained_variance_)

@@ -8,6 +8,7 @@ selector with these as defaults and a compiled column gather as its transform.
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 from scipy import special, stats
 from sklearn import feature_selection as sk_fs
 from sklearn.utils.validation import check_X_y
@@ -15,10 +16,18 @@ from sklearn.utils.validation import check_X_y
 from ..symbolic.compile import compile_function
 from ..symbolic.inputs import GraphInputs
 from ..symbolic.stats import anova_f_graph, correlation_graph
-from ..utils.validation import check_dense_numeric, check_fit_input
+from ..utils.fitting import restore_on_error
+from ..utils.validation import as_graph_sparse, check_fit_input, check_frame_columns
 from ._base import SymbolicSelectorMixin
 
 __all__ = ["f_classif", "f_regression", "SelectKBest"]
+
+
+def _check_X_y(func, X, y, dtype):
+    """Numeric X (dense, CSR or CSC) and y, as scikit-learn's score functions take."""
+    check_frame_columns(func, X)
+    X, y = check_X_y(X, y, accept_sparse=["csr", "csc"], dtype=dtype)
+    return (as_graph_sparse(X) if sp.issparse(X) else X), y
 
 
 def _run(name, build, X, **arrays):
@@ -33,11 +42,13 @@ def _run(name, build, X, **arrays):
 def f_classif(X, y):
     """ANOVA F-value between each feature and a class label, computed by a graph.
 
-    Same results as :func:`sklearn.feature_selection.f_classif` on dense input.
+    Same results as :func:`sklearn.feature_selection.f_classif`, on dense or
+    sparse (CSR / CSC) input, including its degenerate cases: a feature constant
+    within every class gets F = inf (or NaN when constant overall, with a warning).
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
     y : array-like of shape (n_samples,)
         Class labels.
 
@@ -54,8 +65,7 @@ def f_classif(X, y):
     >>> f.shape, bool(p.min() < 1e-10)
     ((4,), True)
     """
-    check_dense_numeric(f_classif, X)
-    X, y = check_X_y(X, y, dtype=[np.float64, np.float32])
+    X, y = _check_X_y(f_classif, X, y, [np.float64, np.float32])
     classes, codes, counts = np.unique(y, return_inverse=True, return_counts=True)
     f, msb, msw = _run(
         "f_classif",
@@ -74,17 +84,22 @@ def f_classif(X, y):
 def f_regression(X, y, *, center=True, force_finite=True):
     """Univariate linear regression F-test of each feature, computed by a graph.
 
-    Same results as :func:`sklearn.feature_selection.f_regression` on dense input.
+    Same results as :func:`sklearn.feature_selection.f_regression`, on dense or
+    sparse (CSR / CSC) input, with one deliberate difference: a correlation within
+    rounding error of +-1 (``1 - r**2 <= n_samples * eps``) counts as perfect, so a
+    perfectly correlated feature always gets F = inf (the largest float with
+    ``force_finite=True``) and p-value 0, where scikit-learn's result depends on
+    how its sums round (inf, or a huge, even negative, finite F).
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
     y : array-like of shape (n_samples,)
     center : bool, default=True
         Center ``X`` and ``y``.
     force_finite : bool, default=True
-        Replace infinite F statistics (perfect correlation) by the largest float and
-        NaN (constant feature or target) by 0, with p-value 1.
+        Replace infinite F statistics (perfect correlation) by the largest float
+        and NaN (constant feature or target) by 0, with p-value 1.
 
     Returns
     -------
@@ -100,8 +115,8 @@ def f_regression(X, y, *, center=True, force_finite=True):
     >>> int(f.argmax())
     1
     """
-    check_dense_numeric(f_regression, X)
-    X, y = check_X_y(X, y, dtype=np.float64)
+    X, y = _check_X_y(f_regression, X, y, np.float64)
+    y = y.astype(np.float64, copy=False)
     with np.errstate(divide="ignore", invalid="ignore"):
         corr = _run(
             f"f_regression(center={center})",
@@ -109,10 +124,14 @@ def f_regression(X, y, *, center=True, force_finite=True):
             X,
             y=y,
         )
+    # x / 0: a constant feature (or target) whose sums did not round to exactly 0.
+    corr[~np.isfinite(corr)] = np.nan
     if force_finite:
         corr[np.isnan(corr)] = 0.0
     dof = y.size - (2 if center else 1)
     corr2 = corr**2
+    with np.errstate(invalid="ignore"):
+        corr2[np.abs(corr2 - 1.0) <= y.size * np.finfo(corr2.dtype).eps] = 1.0
     with np.errstate(divide="ignore", invalid="ignore"):
         f = corr2 / (1 - corr2) * dof
         p = stats.f.sf(f, 1, dof)
@@ -129,7 +148,9 @@ class SelectKBest(SymbolicSelectorMixin, sk_fs.SelectKBest):
 
     The same estimator as :class:`sklearn.feature_selection.SelectKBest`, with this
     module's compiled :func:`f_classif` as the default score function and a compiled
-    column gather as its transform. Input must be dense and finite.
+    column gather as its transform. Sparse (CSR / CSC) input gives a CSR result and
+    float16 stays float16, as in scikit-learn. Deliberately different: NaN raises
+    an error (impute first), and integer input gives float output.
 
     Parameters
     ----------
@@ -161,5 +182,6 @@ class SelectKBest(SymbolicSelectorMixin, sk_fs.SelectKBest):
 
     def fit(self, X, y=None):
         """Score the features with ``score_func`` and record the k best."""
-        check_fit_input(self, X)
-        return super().fit(X, y)
+        with restore_on_error(self):
+            check_fit_input(self, X)
+            return super().fit(X, y)

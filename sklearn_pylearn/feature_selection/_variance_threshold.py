@@ -2,6 +2,7 @@
 
 from sklearn import feature_selection as sk_fs
 
+from ..utils.fitting import restore_on_error
 from ..utils.validation import check_fit_input
 from ._base import SymbolicSelectorMixin
 
@@ -11,8 +12,11 @@ __all__ = ["VarianceThreshold"]
 class VarianceThreshold(SymbolicSelectorMixin, sk_fs.VarianceThreshold):
     """Feature selector that removes all low-variance features.
 
-    The same estimator as :class:`sklearn.feature_selection.VarianceThreshold` on
-    dense, finite input; ``transform`` gathers the kept columns in a compiled graph.
+    The same estimator as :class:`sklearn.feature_selection.VarianceThreshold`;
+    ``transform`` gathers the kept columns in a compiled graph. Sparse (CSR / CSC)
+    input gives a CSR result and float16 stays float16, as in scikit-learn.
+    Deliberately different: NaN raises an error (scikit-learn lets it through;
+    impute first), and integer input gives float output.
 
     Parameters
     ----------
@@ -37,5 +41,6 @@ class VarianceThreshold(SymbolicSelectorMixin, sk_fs.VarianceThreshold):
 
     def fit(self, X, y=None):
         """Learn the per-feature variances of ``X``."""
-        check_fit_input(self, X)
-        return super().fit(X, y)
+        with restore_on_error(self):
+            check_fit_input(self, X)
+            return super().fit(X, y)

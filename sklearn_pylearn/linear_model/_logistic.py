@@ -5,23 +5,17 @@ from numbers import Integral, Real
 
 import numpy as np
 import pytensor.tensor as pt
-from scipy import optimize
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import compute_class_weight
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    check_random_state,
-)
+from sklearn.utils.validation import check_is_fitted, check_random_state
 
 from ..base import (
     CLASSIFIER_OUTPUTS,
     NamedOutputsMixin,
-    SymbolicTransformerMixin,
+    SymbolicMixin,
     check_known_labels,
     class_columns,
 )
@@ -34,16 +28,23 @@ from ..training import (
     MinibatchTrainer,
     compile_step,
     epoch_program,
+    minimize_lbfgs,
     run_training,
 )
+from ..utils._sklearn_compat import (
+    Interval,
+    StrOptions,
+    check_sample_weight,
+    fit_context,
+)
 from ..utils.validation import validate_float_input
-from . import _logistic_graph as graph
+from . import _logistic_graph as logistic_graph
 
 __all__ = ["LogisticRegression"]
 
 
 class LogisticRegression(
-    NamedOutputsMixin, SymbolicTransformerMixin, ClassifierMixin, BaseEstimator
+    NamedOutputsMixin, SymbolicMixin, ClassifierMixin, BaseEstimator
 ):
     """Logistic regression (binary and multinomial) trained by compiled graphs.
 
@@ -155,7 +156,7 @@ class LogisticRegression(
 
     # ------------------------------------------------------------------ fit
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the model by minimising the (weighted) log-loss.
 
@@ -187,7 +188,7 @@ class LogisticRegression(
         return self
 
     def _sample_weight(self, X, encoder, codes, sample_weight):
-        weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        weight = check_sample_weight(sample_weight, X, dtype=X.dtype)
         if self.class_weight is not None:
             per_class = compute_class_weight(
                 self.class_weight, classes=encoder.classes_, y=encoder.classes_[codes]
@@ -220,7 +221,7 @@ class LogisticRegression(
         target = inputs.placeholder("target", 1 if n_outputs == 1 else 2)
         sw = inputs.placeholder("sample_weight", 1)
         l2 = inputs.placeholder("l2", 0)
-        loss, grad = graph.objective_and_gradient(
+        loss, grad = logistic_graph.objective_and_gradient(
             w, X, target, sw, l2, n_outputs, self.fit_intercept
         )
         return compile_function(
@@ -233,15 +234,11 @@ class LogisticRegression(
         target = self._target(codes, n_classes, X.dtype)
         l2 = 0.0 if self.penalty is None else 1.0 / (self.C * weight.sum())
 
-        def loss_and_grad(w):
-            loss, grad = fn(w, X, target, weight, l2)
-            return float(loss), np.asarray(grad, dtype=np.float64)
-
-        result = optimize.minimize(
-            loss_and_grad,
-            self._initial_parameters(X.shape[1], n_outputs, X.dtype),
-            method="L-BFGS-B",
-            jac=True,
+        _, result = minimize_lbfgs(
+            fn,
+            [self._initial_parameters(X.shape[1], n_outputs, X.dtype)],
+            (X, target, weight, l2),
+            dtype=X.dtype,
             options={
                 "maxiter": self.max_iter,
                 "maxls": 50,
@@ -312,7 +309,7 @@ class LogisticRegression(
     def _trainer(self, params, n_outputs, dtype, weight_sum):
         step = compile_step(
             params,
-            graph.minibatch_objective(n_outputs == 1, self.fit_intercept),
+            logistic_graph.minibatch_objective(n_outputs == 1, self.fit_intercept),
             solver=self.solver,
             y_ndim=1 if n_outputs == 1 else 2,
             hyper_names=("l2",),
@@ -342,15 +339,15 @@ class LogisticRegression(
         intercept = (
             inputs.add("intercept", self.intercept_) if self.fit_intercept else None
         )
-        return graph.decision(X, coef_t, intercept, self._binary())
+        return logistic_graph.decision(X, coef_t, intercept, self._binary())
 
     def _from_decision(self, z, method):
         if method == "decision_function":
             return z
         if method == "predict_proba":
-            return graph.proba(z)
+            return logistic_graph.proba(z)
         if method == "predict_log_proba":
-            return graph.log_proba(z)
+            return logistic_graph.log_proba(z)
         return pt.cast(z > 0, "int64") if self._binary() else pt.argmax(z, axis=1)
 
     def _symbolic_decision_function(self, X, inputs):
@@ -370,13 +367,10 @@ class LogisticRegression(
         z = Z[:, 0] if self._binary() else Z
         return self._from_decision(z, method)
 
-    def _finish_output(self, method, value):
-        if method in ("predict", "prediction"):
+    def _finish_method(self, method, value):
+        if method == "predict":
             return self.classes_.take(value)
         return value
-
-    def _affine_map(self):
-        return None
 
     def _affine_head(self):
         """The decision function as an affine map (for folding into pipelines)."""
@@ -423,7 +417,7 @@ class LogisticRegression(
 
     def _build_outputs(self, X, y, inputs, names):
         z = self._decision_graph(X, inputs)
-        log_p = graph.log_proba(z)
+        log_p = logistic_graph.log_proba(z)
         predicted = pt.argmax(log_p, axis=1)
         exprs = {
             "prediction": predicted,

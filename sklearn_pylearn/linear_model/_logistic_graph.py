@@ -8,7 +8,7 @@ from ..symbolic.losses import (
     log_loss_per_sample,
     weighted_mean,
 )
-from ..symbolic.nn import dense, log_softmax, softmax
+from ..symbolic.nn import binary_log_proba, binary_proba, dense, log_softmax, softmax
 
 __all__ = [
     "decision",
@@ -41,17 +41,12 @@ def decision(X, coef_t, intercept, binary):
 
 def proba(z):
     """Class probabilities from decision values (binary: two columns)."""
-    if z.type.ndim == 1:
-        p = pt.sigmoid(z)
-        return pt.stack([1 - p, p], axis=1)
-    return softmax(z)
+    return binary_proba(z) if z.type.ndim == 1 else softmax(z)
 
 
 def log_proba(z):
     """Log-probabilities from decision values, computed stably."""
-    if z.type.ndim == 1:
-        return pt.stack([-pt.softplus(z), -pt.softplus(-z)], axis=1)
-    return log_softmax(z)
+    return binary_log_proba(z) if z.type.ndim == 1 else log_softmax(z)
 
 
 def objective_and_gradient(w, X, target, sample_weight, l2, n_outputs, fit_intercept):

@@ -11,24 +11,18 @@ import os
 import warnings
 
 import numpy as np
-import pytensor.tensor as pt
-import scipy.optimize
+import pytensor
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
-from sklearn.neural_network._multilayer_perceptron import (
-    BaseMultilayerPerceptron as _SkBase,
-)
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.optimize import _check_optimize_result
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
-from ..base import NamedOutputsMixin, SymbolicTransformerMixin
+from ..base import NamedOutputsMixin, SymbolicMixin
 from ..symbolic.affine import AffineMap
 from ..symbolic.compile import compile_function
 from ..symbolic.init import glorot_uniform
-from ..symbolic.inputs import GraphInputs
+from ..symbolic.inputs import GraphInputs, placeholder
 from ..training import (
     ConvergenceMonitor,
     MinibatchSource,
@@ -37,22 +31,21 @@ from ..training import (
     compile_step,
     data_fingerprint,
     epoch_program,
+    minimize_lbfgs,
     run_training,
 )
-from . import _graph as graph
+from ..utils._sklearn_compat import (
+    BaseMultilayerPerceptron,
+    CallbackSupportMixin,
+    StrOptions,
+    check_optimize_result,
+    check_sample_weight,
+    fit_context,
+    with_callbacks,
+)
+from . import _mlp_graph as mlp_graph
 
-try:  # scikit-learn >= 1.9
-    from sklearn.callback import CallbackSupportMixin, with_callbacks
-except ImportError:  # pragma: no cover - older scikit-learn
-
-    class CallbackSupportMixin:  # noqa: D101
-        pass
-
-    def with_callbacks(method):  # noqa: D103
-        return method
-
-
-__all__ = ["BaseMLP", "CallbackSupportMixin", "with_callbacks"]
+__all__ = ["BaseMLP"]
 
 _STOCHASTIC = ("sgd", "adam")
 _RUN_ONLY = ("verbose", "hooks", "checkpoint_dir")
@@ -68,12 +61,12 @@ def _stochastic_solver(est):
 
 
 class BaseMLP(
-    NamedOutputsMixin, SymbolicTransformerMixin, CallbackSupportMixin, BaseEstimator
+    NamedOutputsMixin, SymbolicMixin, CallbackSupportMixin, BaseEstimator
 ):
     """Shared fitting of the multi-layer perceptrons (see the subclasses)."""
 
     _parameter_constraints = {
-        **_SkBase._parameter_constraints,
+        **BaseMultilayerPerceptron._parameter_constraints,
         "dtype": [StrOptions({"float64", "float32"})],
         "checkpoint_dir": [str, os.PathLike, None],
         "hooks": [list, tuple, None],
@@ -81,6 +74,28 @@ class BaseMLP(
     _parameter_constraints.pop("loss", None)
 
     # -- fitting ------------------------------------------------------------------
+    @with_callbacks
+    @fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels or a label-indicator matrix (multi-label) for the
+            classifier, targets for the regressor.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self
+        """
+        self._begin_callbacks(X, y)
+        self._fit(X, y, sample_weight=sample_weight, incremental=False)
+        self._end_callbacks(X, y)
+        return self
+
     def _begin_callbacks(self, X, y):
         if hasattr(self, "_init_callback_context"):
             ctx = self._init_callback_context(max_subtasks=None)
@@ -104,7 +119,7 @@ class BaseMLP(
         X = np.ascontiguousarray(X, dtype=dtype)
         Y = np.ascontiguousarray(Y.reshape(len(Y), -1), dtype=dtype)
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=dtype)
+            sample_weight = check_sample_weight(sample_weight, X, dtype=dtype)
         self.n_outputs_ = Y.shape[1]
         layer_units = [X.shape[1], *sizes, self.n_outputs_]
         self._random_state = check_random_state(self.random_state)
@@ -241,7 +256,7 @@ class BaseMLP(
         params = self.coefs_ + self.intercepts_
         return compile_step(
             params,
-            graph.make_objective(self.activation, self.out_activation_),
+            mlp_graph.make_objective(self.activation, self.out_activation_),
             solver=self.solver,
             nesterov=bool(self.nesterovs_momentum) and self.momentum > 0,
             hyper_names=("alpha",),
@@ -272,13 +287,7 @@ class BaseMLP(
                 hyper={"alpha": self.alpha},
                 solver_params=solver_params,
             )
-        trainer.params = list(params)
-        trainer._step = step
-        trainer._validation = validation
-        trainer._previous = None
-        trainer.t_ = self.t_
-        trainer.n_iter_ = 0
-        return trainer
+        return trainer.rebind(step, params, validation=validation, samples_seen=self.t_)
 
     def _monitor(self):
         monitor = ConvergenceMonitor(
@@ -346,7 +355,7 @@ class BaseMLP(
         n = len(params) // 2
         W = [inputs.add(f"W{i}", p) for i, p in enumerate(params[:n])]
         b = [inputs.add(f"b{i}", p) for i, p in enumerate(params[n:])]
-        _, logits = graph.forward(X_sym, W, b, self.activation)
+        _, logits = mlp_graph.forward(X_sym, W, b, self.activation)
         out = self._prediction_expr(logits)
         fn = compile_function(
             inputs.variables, out, name=f"{type(self).__name__}.predict"
@@ -360,56 +369,29 @@ class BaseMLP(
             else np.ones(len(X), dtype=X.dtype)
         )
         params = self.coefs_ + self.intercepts_
-        fn = self._loss_grad_function(params)
-        shapes = [p.shape for p in params]
-        sizes = [p.size for p in params]
-        splits = np.cumsum(sizes)[:-1]
-        dtype = X.dtype
-
-        def unpack(packed):
-            return [
-                np.ascontiguousarray(part.reshape(shape), dtype=dtype)
-                for part, shape in zip(np.split(packed, splits), shapes)
-            ]
-
-        def loss_grad(packed):
-            loss, *grads = fn(*unpack(packed), X, Y, sw, self.alpha)
-            return float(loss), np.concatenate([g.ravel() for g in grads]).astype(
-                np.float64
-            )
-
-        iprint = 1 if self.verbose else -1
-        opt_res = scipy.optimize.minimize(
-            loss_grad,
-            np.concatenate([p.ravel() for p in params]).astype(np.float64),
-            method="L-BFGS-B",
-            jac=True,
+        new, opt_res = minimize_lbfgs(
+            self._loss_grad_function(params),
+            params,
+            (X, Y, sw, self.alpha),
             options={
                 "maxfun": self.max_fun,
                 "maxiter": self.max_iter,
                 "gtol": self.tol,
-                **({"iprint": iprint} if _lbfgs_has_iprint() else {}),
             },
+            dtype=X.dtype,
+            verbose=bool(self.verbose),
         )
-        self.n_iter_ = _check_optimize_result("lbfgs", opt_res, self.max_iter)
+        self.n_iter_ = check_optimize_result("lbfgs", opt_res, self.max_iter)
         self.loss_ = float(opt_res.fun)
-        new = unpack(opt_res.x)
         n = len(self.coefs_)
         self.coefs_, self.intercepts_ = new[:n], new[n:]
 
     def _loss_grad_function(self, params):
-        import pytensor
-
-        dtype = params[0].dtype.name
-        syms = [
-            pt.tensor(name=f"p{i}", dtype=dtype, shape=(None,) * p.ndim)
-            for i, p in enumerate(params)
-        ]
-        X = pt.tensor(name="X", dtype=dtype, shape=(None, None))
-        Y = pt.tensor(name="Y", dtype=dtype, shape=(None, None))
-        sw = pt.tensor(name="sw", dtype=dtype, shape=(None,))
-        alpha = pt.tensor(name="alpha", dtype=dtype, shape=())
-        objective = graph.make_objective(self.activation, self.out_activation_)
+        dtype = params[0].dtype
+        syms = [placeholder(f"p{i}", p.ndim, dtype) for i, p in enumerate(params)]
+        X, Y = placeholder("X", 2, dtype), placeholder("Y", 2, dtype)
+        sw, alpha = placeholder("sw", 1, dtype), placeholder("alpha", 0, dtype)
+        objective = mlp_graph.make_objective(self.activation, self.out_activation_)
         obj, _ = objective(syms, X, Y, sw, {"alpha": alpha})
         grads = pytensor.grad(obj, syms)
         return compile_function(
@@ -426,7 +408,7 @@ class BaseMLP(
 
     def _forward(self, X, inputs):
         W, b = self._param_inputs(inputs)
-        return graph.forward(X, W, b, self.activation)
+        return mlp_graph.forward(X, W, b, self.activation)
 
     def _symbolic_predict(self, X, inputs):
         _, logits = self._forward(X, inputs)
@@ -448,9 +430,9 @@ class BaseMLP(
         if n == 1:
             logits = Z
         else:
-            h = graph.apply_activation(self.activation, Z)
+            h = mlp_graph.apply_activation(self.activation, Z)
             W, b = self._param_inputs(inputs)
-            _, logits = graph.forward(h, W, b, self.activation, start=1)
+            _, logits = mlp_graph.forward(h, W, b, self.activation, start=1)
         return self._method_expr(method, logits)
 
     def _method_expr(self, method, logits):
@@ -484,12 +466,3 @@ class BaseMLP(
         tags.input_tags.sparse = False
         return tags
 
-
-def _lbfgs_has_iprint():
-    import scipy
-
-    major, minor = (int(v) for v in scipy.__version__.split(".")[:2])
-    return (major, minor) < (1, 15)
-
-
-# ---------------------------------------------------------------------- classifier

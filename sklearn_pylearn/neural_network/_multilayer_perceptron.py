@@ -1,21 +1,13 @@
-"""MLPClassifier and MLPRegressor trained by one compiled step per minibatch.
-
-scikit-learn's parameters, defaults, initial weights and fitted attributes; the
-training step (forward pass, loss, gradients and the optimiser's update) is ONE
-compiled function whose hyper-parameters are inputs, run by a runtime program
-(:mod:`sklearn_pylearn.training`): progress bar, early stopping, checkpoints and
-resume, divergence errors and scikit-learn's callbacks come from there.
-"""
+"""MLPClassifier and MLPRegressor: what differs between the two (targets, outputs,
+scores); the shared fitting is :class:`~._base.BaseMLP`'s."""
 
 import numpy as np
 import pytensor.tensor as pt
-from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import (
-    _check_partial_fit_first_call,
     check_classification_targets,
     type_of_target,
     unique_labels,
@@ -23,9 +15,22 @@ from sklearn.utils.multiclass import (
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ..base import CLASSIFIER_OUTPUTS, check_known_labels, class_columns
+from ..symbolic.losses import squared_error_per_sample
+from ..symbolic.nn import (
+    binary_log_proba,
+    binary_proba,
+    log_sigmoid,
+    log_softmax,
+    softmax,
+)
+from ..utils._sklearn_compat import (
+    StrOptions,
+    check_partial_fit_first_call,
+    fit_context,
+)
 from ..utils.validation import validate_float_input
-from . import _graph as graph
-from ._base import BaseMLP, _stochastic_solver, with_callbacks
+from . import _mlp_graph as mlp_graph
+from ._base import BaseMLP, _stochastic_solver
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -173,29 +178,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
         )
 
-    @with_callbacks
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
-        """Fit the model to data ``X`` and labels ``y``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_labels)
-            Class labels, or a label-indicator matrix (multi-label).
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        self
-        """
-        self._begin_callbacks(X, y)
-        self._fit(X, y, sample_weight=sample_weight, incremental=False)
-        self._end_callbacks(X, y)
-        return self
-
     @available_if(_stochastic_solver)
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """One epoch over ``(X, y)``; ``classes`` is required on the first call.
 
@@ -211,7 +195,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         -------
         self
         """
-        if _check_partial_fit_first_call(self, classes):
+        if check_partial_fit_first_call(self, classes):
             self._label_binarizer = LabelBinarizer()
             if type_of_target(y).startswith("multilabel"):
                 self._label_binarizer.fit(y)
@@ -266,18 +250,17 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     def _predict_proba_expr(self, logits):
         if self.out_activation_ == "softmax":
-            return graph.softmax(logits)
-        p = pt.sigmoid(logits)
+            return softmax(logits)
         if self._multilabel:
-            return p
-        return pt.concatenate([1 - p, p], axis=1)
+            return pt.sigmoid(logits)
+        return binary_proba(logits[:, 0])
 
     def _predict_log_proba_expr(self, logits):
         if self.out_activation_ == "softmax":
-            return graph.log_softmax(logits)
+            return log_softmax(logits)
         if self._multilabel:
-            return -pt.softplus(-logits)
-        return pt.concatenate([-pt.softplus(logits), -pt.softplus(-logits)], axis=1)
+            return log_sigmoid(logits)
+        return binary_log_proba(logits[:, 0])
 
     def _symbolic_predict_proba(self, X, inputs):
         _, logits = self._forward(X, inputs)
@@ -288,12 +271,12 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return self._predict_log_proba_expr(logits)
 
     def _validation_score(self, raw, Y_val, sw_val):
-        pred = self._finish_output("predict", raw)
+        pred = self._finish_method("predict", raw)
         y_true = self._label_binarizer.inverse_transform(Y_val)
         return accuracy_score(y_true, pred, sample_weight=sw_val)
 
-    def _finish_output(self, name, value):
-        if name in ("predict", "prediction") and not self._multilabel:
+    def _finish_method(self, method, value):
+        if method == "predict" and not self._multilabel:
             return self.classes_[np.asarray(value)]
         return value
 
@@ -342,7 +325,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             decision=logits,
         )
         if y is not None:
-            exprs["nll"] = graph.per_sample_loss(self.out_activation_, logits, y)
+            exprs["nll"] = mlp_graph.per_sample_loss(self.out_activation_, logits, y)
             if self.out_activation_ == "softmax":
                 wrong = pt.neq(pt.argmax(logits, axis=1), pt.argmax(y, axis=1))
             else:
@@ -469,28 +452,8 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     def _out_activation(self):
         return "identity"
 
-    @with_callbacks
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
-        """Fit the model to data ``X`` and targets ``y``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        self
-        """
-        self._begin_callbacks(X, y)
-        self._fit(X, y, sample_weight=sample_weight, incremental=False)
-        self._end_callbacks(X, y)
-        return self
-
     @available_if(_stochastic_solver)
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over ``(X, y)``, continuing the optimiser's state."""
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
@@ -501,7 +464,6 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        self._y_ndim = y.ndim
         return X, y
 
     def _prediction_expr(self, logits):
@@ -523,5 +485,5 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         exprs = {f"hidden_{i}": h for i, h in enumerate(hidden)}
         exprs["prediction"] = self._prediction_expr(logits)
         if y is not None:
-            exprs["squared_error"] = graph.squared_error_per_sample(logits, y)
+            exprs["squared_error"] = squared_error_per_sample(logits, y)
         return {name: exprs[name] for name in names}

@@ -81,13 +81,8 @@ class RBMStep:
         u, z = self.draw_noise(rng, X, chain, params[0])
         scalars = [np.asarray(hyper[name], dtype=self.dtype) for name in _HYPER]
         args = [*params, *velocities, chain, X, u, z, *scalars]
-        if self.fn.calls == 0 or X.dtype != self.dtype:
-            out = self.fn(*args)
-        else:
-            # The arrays already have the graph's types (the parameters come from
-            # the previous step): skip the conversions, as TrainStep does.
-            self.fn.calls += 1
-            out = self.fn.fn(*args)
+        # Compiled with trust_input: arrays of the right dtype pass unchecked.
+        out = self.fn(*args)
         return out[:3], out[3:6], out[6]
 
 
@@ -139,8 +134,9 @@ def compile_rbm_step(dtype, visible="bernoulli", method="pcd", k=1, name=None):
     if step is not None and is_cached(step.fn):
         return step
     inputs, outputs = _build_step(dtype, visible, method, k)
-    fn = compile_function(inputs, outputs, name=name or "BernoulliRBM.train_step")
-    fn.fn.trust_input = True
+    fn = compile_function(
+        inputs, outputs, name=name or "BernoulliRBM.train_step", trust_input=True
+    )
     step = RBMStep(fn, dtype, visible, method, int(k))
     _STEPS[key] = step
     return step

@@ -10,20 +10,26 @@ import numpy as np
 import pytensor.tensor as pt
 from sklearn import preprocessing as sk_preprocessing
 
-from ..base import SymbolicTransformerMixin
+from ..base import SymbolicMixin
 from ..symbolic.affine import AffineMap
+from ..symbolic.sparse import scale_columns
+from ..utils.fitting import restore_on_error
 from ..utils.validation import check_fit_input
+
+_KEEPS_FLOAT16 = (np.float64, np.float32, np.float16)
 
 __all__ = ["StandardScaler", "MinMaxScaler"]
 
 
-class StandardScaler(SymbolicTransformerMixin, sk_preprocessing.StandardScaler):
+class StandardScaler(SymbolicMixin, sk_preprocessing.StandardScaler):
     """Standardize features by removing the mean and scaling to unit variance.
 
     The same estimator as :class:`sklearn.preprocessing.StandardScaler` (same
     parameters, fitted attributes and results); its transform and inverse transform
     are compiled graphs that fuse in :class:`sklearn_pylearn.pipeline.Pipeline`.
-    Input must be dense and finite: NaN raises an error (impute first).
+    Sparse (CSR / CSC) input works with ``with_mean=False`` and gives a CSR result,
+    as in scikit-learn; float16 input stays float16. Unlike scikit-learn, NaN
+    raises an error (impute first): graphs are compiled for finite data.
 
     Parameters
     ----------
@@ -60,15 +66,19 @@ class StandardScaler(SymbolicTransformerMixin, sk_preprocessing.StandardScaler):
     array([[3., 3.]])
     """
 
+    _input_dtypes = _KEEPS_FLOAT16
+
     def fit(self, X, y=None, sample_weight=None):
         """Compute the mean and standard deviation (see scikit-learn's ``fit``)."""
-        check_fit_input(self, X)
-        return super().fit(X, y, sample_weight)
+        with restore_on_error(self):
+            check_fit_input(self, X)
+            return super().fit(X, y, sample_weight)
 
     def partial_fit(self, X, y=None, sample_weight=None):
         """Update the mean and standard deviation with a batch of samples."""
-        check_fit_input(self, X)
-        return super().partial_fit(X, y, sample_weight)
+        with restore_on_error(self):
+            check_fit_input(self, X)
+            return super().partial_fit(X, y, sample_weight)
 
     def transform(self, X, copy=None):
         """Standardize ``X`` with a compiled graph.
@@ -91,6 +101,21 @@ class StandardScaler(SymbolicTransformerMixin, sk_preprocessing.StandardScaler):
         copy = copy if copy is not None else self.copy
         return self._run_symbolic(X, "inverse_transform", copy=copy)
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = not self.with_mean
+        return tags
+
+    def _sparse_output(self, method):
+        """Sparse input stays sparse; centring it is scikit-learn's ValueError."""
+        if self.with_mean:
+            verb = "center" if method == "transform" else "uncenter"
+            raise ValueError(
+                f"Cannot {verb} sparse matrices: pass `with_mean=False` instead. "
+                "See docstring for motivation and alternatives."
+            )
+        return True
+
     def _symbolic_transform(self, X, inputs):
         # One multiply-add with precomputed 1 / scale and -mean / scale: faster than
         # subtract-then-divide, and equal to scikit-learn's result up to rounding.
@@ -98,7 +123,7 @@ class StandardScaler(SymbolicTransformerMixin, sk_preprocessing.StandardScaler):
 
     def _symbolic_inverse_transform(self, X, inputs):
         if self.with_std:
-            X = X * inputs.add("scale", self.scale_)
+            X = scale_columns(X, inputs.add("scale", self.scale_))
         if self.with_mean:
             X = X + inputs.add("mean", self.mean_)
         return X
@@ -111,12 +136,14 @@ class StandardScaler(SymbolicTransformerMixin, sk_preprocessing.StandardScaler):
         return AffineMap(weight=scale, offset=offset)
 
 
-class MinMaxScaler(SymbolicTransformerMixin, sk_preprocessing.MinMaxScaler):
+class MinMaxScaler(SymbolicMixin, sk_preprocessing.MinMaxScaler):
     """Transform features by scaling each feature to a given range.
 
     The same estimator as :class:`sklearn.preprocessing.MinMaxScaler` (same
     parameters, fitted attributes and results); its transform and inverse transform
-    are compiled graphs. Input must be dense and finite.
+    are compiled graphs; float16 input stays float16. As in scikit-learn, sparse
+    input raises a TypeError (use ``MaxAbsScaler``, or densify); unlike
+    scikit-learn, NaN raises an error (impute first).
 
     Parameters
     ----------
@@ -147,15 +174,19 @@ class MinMaxScaler(SymbolicTransformerMixin, sk_preprocessing.MinMaxScaler):
     array([[1.5, 0. ]])
     """
 
+    _input_dtypes = _KEEPS_FLOAT16
+
     def fit(self, X, y=None):
         """Compute the per-feature minimum and maximum."""
-        check_fit_input(self, X)
-        return super().fit(X, y)
+        with restore_on_error(self):
+            check_fit_input(self, X)
+            return super().fit(X, y)
 
     def partial_fit(self, X, y=None):
         """Update the per-feature minimum and maximum with a batch of samples."""
-        check_fit_input(self, X)
-        return super().partial_fit(X, y)
+        with restore_on_error(self):
+            check_fit_input(self, X)
+            return super().partial_fit(X, y)
 
     def transform(self, X):
         """Scale ``X`` to ``feature_range`` with a compiled graph."""

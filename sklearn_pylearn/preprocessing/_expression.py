@@ -11,17 +11,13 @@ import copy
 
 import pytensor.tensor as pt
 from pytensor.tensor.variable import TensorVariable
-from sklearn.base import (
-    BaseEstimator,
-    OneToOneFeatureMixin,
-    TransformerMixin,
-    _clone_parametrized,
-    _fit_context,
-)
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from ..base import SymbolicTransformerMixin, run_graph
+from ..base import SymbolicMixin, run_graph
+from ..utils._sklearn_compat import clone_parametrized, fit_context
+from ..utils.fitting import restore_on_error
 from ..utils.validation import validate_float_input
 
 __all__ = ["ExpressionTransformer"]
@@ -32,7 +28,7 @@ def _has_inverse(self):
 
 
 class ExpressionTransformer(
-    SymbolicTransformerMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
+    SymbolicMixin, OneToOneFeatureMixin, TransformerMixin, BaseEstimator
 ):
     """Apply an elementwise symbolic expression, as a graph that fuses in pipelines.
 
@@ -92,7 +88,7 @@ class ExpressionTransformer(
         self.func = func
         self.inverse_func = inverse_func
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Validate ``X`` and check that ``func`` builds a same-shape expression.
 
@@ -106,11 +102,12 @@ class ExpressionTransformer(
         -------
         self : ExpressionTransformer
         """
-        X = validate_float_input(self, X, reset=True)
-        probe = pt.tensor("X", dtype=X.dtype, shape=(None, X.shape[1]))
-        self._apply("func", probe)
-        if self.inverse_func is not None:
-            self._apply("inverse_func", probe)
+        with restore_on_error(self):
+            X = validate_float_input(self, X, reset=True)
+            probe = pt.tensor("X", dtype=X.dtype, shape=(None, X.shape[1]))
+            self._apply("func", probe)
+            if self.inverse_func is not None:
+                self._apply("inverse_func", probe)
         return self
 
     def transform(self, X):
@@ -197,7 +194,7 @@ class ExpressionTransformer(
         funcs = {"func": self.func, "inverse_func": self.inverse_func}
         bare = copy.copy(self)
         bare.func = bare.inverse_func = None
-        new = _clone_parametrized(bare)
+        new = clone_parametrized(bare)
         new.set_params(**funcs)
         return new
 

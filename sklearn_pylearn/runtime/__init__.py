@@ -17,7 +17,7 @@ REPEAT(2, SEQ([CALL(math.sqrt, 81.0), FILT(math.sqrt)]))
 3.0
 """
 
-from ._errors import (
+from ..exceptions import (
     CheckpointError,
     CheckpointNotFoundError,
     CheckpointVersionError,
@@ -35,8 +35,7 @@ from .checkpoint import (
     read_checkpoint,
     write_checkpoint,
 )
-from .hooks import Checkpoint, EarlyStopping, History, Hook, ProgressBar
-from .optimize import batched, optimize
+from .hooks import Checkpoint, EarlyStopping, History, Hook, ProgressBar, improves
 from .program import (
     BREAK,
     BUFFER_REPEAT,
@@ -84,14 +83,13 @@ __all__ = [
     "StateError",
     "UntrustedReferenceError",
     "VirtualMachine",
-    "batched",
     "count_steps",
     "element_from_data",
     "handle_interrupts",
+    "improves",
     "latest_checkpoint",
     "list_checkpoints",
     "load_latest",
-    "optimize",
     "read_checkpoint",
     "register_trusted",
     "write_checkpoint",

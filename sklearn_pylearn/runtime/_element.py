@@ -5,12 +5,14 @@ The concrete elements live in :mod:`sklearn_pylearn.runtime.program`.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-from ._errors import ProgramError
+from ..exceptions import ProgramError
+from ._objects import is_object_argument, object_name, unrecordable
 from ._refs import Ref, is_import_ref
 
 __all__ = ["Element", "Matches"]
@@ -20,13 +22,27 @@ _WIDTH = 88
 _INDENT = "    "
 
 
-def _freeze_arg(value: Any, where: str) -> Any:
+def _freeze_arg(value: Any, where: str, objects: dict | None = None) -> Any:
+    """Plain data as stored in an element; with ``objects`` (CALL, FILT), an
+    object argument is recorded there under its generated name and passed as a
+    Ref to it."""
     if value is None or isinstance(value, (bool, int, float, str, Ref)):
         return value
     if isinstance(value, (np.bool_, np.integer, np.floating)):
         return value.item()
     if isinstance(value, (list, tuple)):
-        return tuple(_freeze_arg(v, where) for v in value)
+        return tuple(_freeze_arg(v, where, objects) for v in value)
+    if objects is not None and is_object_argument(value):
+        why = unrecordable(value)
+        if why is not None:
+            raise TypeError(
+                f"{where} got the object {value!r:.60} as an argument, but {why}. "
+                "Make it picklable, or put it in the VM context and pass "
+                "Ref('name')."
+            )
+        name = object_name(value)
+        objects[name] = value
+        return Ref(name)
     raise TypeError(
         f"{where} got an argument of type {type(value).__name__} ({value!r:.60}); "
         "program arguments must be plain data (None, bool, int, float, str, and "
@@ -57,7 +73,7 @@ def _show_ref(ref: str) -> str:
 
 def _show_arg(value: Any) -> str:
     if isinstance(value, Ref):
-        return value.name
+        return repr(value)
     if isinstance(value, tuple):
         inner = ", ".join(_show_arg(v) for v in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
@@ -130,13 +146,46 @@ class Element:
         return hash((self.op, self._key()))
 
     def __reduce__(self):
+        objects = self.objects()
+        if objects:
+            from .program import rebuild_element
+
+            return (rebuild_element, (self.to_data(), objects))
         return (type(self)._from_data, (self.to_data(),))
 
     def __copy__(self) -> Element:
         return self
 
     def __deepcopy__(self, memo: dict) -> Element:
-        return self
+        objects = self.objects()
+        if not objects:
+            return self
+        from .program import rebuild_element
+
+        return rebuild_element(self.to_data(), copy.deepcopy(objects, memo))
+
+    def objects(self) -> dict[str, Any]:
+        """The objects this program recorded (owners of bound methods, object
+        arguments), by their generated context names.
+
+        Examples
+        --------
+        >>> from sklearn_pylearn.runtime import CALL
+        >>> class Dataset:
+        ...     def next(self):
+        ...         return 1
+        >>> d = Dataset()
+        >>> el = CALL(d.next)
+        >>> print(el)  # doctest: +ELLIPSIS
+        CALL(Dataset#....next)
+        >>> list(el.objects().values()) == [d]
+        True
+        """
+        found: dict[str, Any] = {}
+        for _, el in self.walk():
+            for name, obj in getattr(el, "bound", ()):
+                found[name] = obj
+        return found
 
     # -- traversal -------------------------------------------------------------
     def walk(self, path: Path = ()) -> Iterator[tuple[Path, Element]]:

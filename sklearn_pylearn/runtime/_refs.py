@@ -6,6 +6,9 @@ A program never holds a function object. It holds a *reference string*:
   attribute of one (``"data.next_batch"``);
 - ``"package.module:Qualified.name"``: an importable function or class.
 
+A bound method (``dataset.next``) becomes ``"Dataset#1.next"``: the program
+records its object under that generated name (:mod:`._objects`).
+
 Trust model. Resolving a context reference runs no new code: the object is one the
 user put in the context. Resolving an importable reference imports a module, which
 is running code; programs built in the current process do it freely (the user wrote
@@ -22,10 +25,12 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ._errors import ProgramError, UntrustedReferenceError
+from ..exceptions import ProgramError, UntrustedReferenceError
+from ._objects import bound_owner, object_name, unrecordable
 
 __all__ = [
     "Ref",
+    "callable_ref",
     "function_ref",
     "import_ref",
     "is_import_ref",
@@ -54,8 +59,8 @@ class Ref:
     Examples
     --------
     >>> from sklearn_pylearn.runtime import CALL, Ref
-    >>> print(CALL("model.evaluate", Ref("data")))
-    CALL(model.evaluate, data)
+    >>> print(CALL("model.evaluate", Ref("data")))  # not the string "data"
+    CALL(model.evaluate, Ref('data'))
     """
 
     __slots__ = ("name",)
@@ -158,6 +163,37 @@ def function_ref(fn: Any, where: str) -> str:
             "module level under its own name."
         )
     return ref
+
+
+def callable_ref(fn: Any, where: str, objects: dict) -> str:
+    """:func:`function_ref`, and bound methods of objects that can be recorded.
+
+    A bound method's object goes into ``objects`` under its generated name, and
+    the reference names the method of that name.
+
+    Examples
+    --------
+    >>> objects = {}
+    >>> callable_ref([].append, "CALL", objects)  # doctest: +ELLIPSIS
+    'list#....append'
+    """
+    owner = bound_owner(fn)
+    if owner is None:
+        return function_ref(fn, where)
+    method = getattr(fn, "__name__", "method")
+    why = unrecordable(owner)
+    if why is None and getattr(owner, method, None) != fn:
+        why = f"{type(owner).__name__}.{method} is not that method"
+    if why is not None:
+        raise TypeError(
+            f"{where} got the bound method {fn!r}, whose object the program cannot "
+            f"record: {why}. Put the object in the context and name the method: "
+            f"{where}('obj.{method}') with VirtualMachine(program, "
+            "context={'obj': obj})."
+        )
+    name = object_name(owner)
+    objects[name] = owner
+    return f"{name}.{method}"
 
 
 def _reject_unnamed(fn: Any, where: str) -> None:

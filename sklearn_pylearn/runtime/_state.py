@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import StateError
+from ..exceptions import StateError
 from ._refs import check_trusted, function_ref, import_ref, trusted_names
 
 __all__ = [

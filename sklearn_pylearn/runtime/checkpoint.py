@@ -25,18 +25,17 @@ import json
 import os
 import re
 import shutil
-import sys
 import time
 import uuid
 import warnings
 from collections.abc import Mapping
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ._errors import (
+from .._version import __version__, is_compatible
+from ..exceptions import (
     CheckpointNotFoundError,
     CheckpointVersionError,
     CorruptCheckpointError,
@@ -62,22 +61,14 @@ _FILES = ("state.json", "arrays.npz")
 
 
 def library_version() -> str:
-    """The installed sklearn_pylearn version (without importing the package root).
+    """The sklearn_pylearn version checkpoints record (``_version.__version__``).
 
     Examples
     --------
     >>> library_version().count(".") >= 1
     True
     """
-    try:
-        return metadata.version("sklearn_pylearn")
-    except metadata.PackageNotFoundError:
-        return getattr(sys.modules.get("sklearn_pylearn"), "__version__", "0+unknown")
-
-
-def _breaking_part(version: str) -> tuple[int, ...]:
-    nums = [int(p) for p in re.findall(r"\d+", version)[:2]] or [0]
-    return tuple(nums[:2]) if nums[0] == 0 else (nums[0],)
+    return __version__
 
 
 def check_compatible(manifest: Mapping[str, Any], where: str) -> None:
@@ -89,9 +80,7 @@ def check_compatible(manifest: Mapping[str, Any], where: str) -> None:
     saved_fmt = manifest.get("format_version")
     saved_lib = str(manifest.get("library_version"))
     current = library_version()
-    if saved_fmt != FORMAT_VERSION or _breaking_part(saved_lib) != _breaking_part(
-        current
-    ):
+    if saved_fmt != FORMAT_VERSION or not is_compatible(saved_lib, current):
         raise CheckpointVersionError(
             f"{where} was written by sklearn_pylearn {saved_lib} (checkpoint format "
             f"{saved_fmt!r}); this is sklearn_pylearn {current} (format "

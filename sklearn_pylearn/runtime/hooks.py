@@ -34,7 +34,36 @@ from ._state import object_state, set_object_state
 from .checkpoint import write_checkpoint
 from .program import count_steps
 
-__all__ = ["Checkpoint", "EarlyStopping", "History", "Hook", "ProgressBar"]
+__all__ = [
+    "Checkpoint",
+    "EarlyStopping",
+    "History",
+    "Hook",
+    "ProgressBar",
+    "improves",
+]
+
+
+def improves(value, best, *, mode="min", min_delta=0.0, inclusive=False) -> bool:
+    """The early-stopping rule: does ``value`` improve on ``best``?
+
+    It must be lower (``mode="min"``) or higher (``"max"``) than ``best`` by more
+    than ``min_delta``, or by at least ``min_delta`` when ``inclusive`` (as
+    scikit-learn's ``tol`` counts). NaN never improves. Shared by
+    :class:`EarlyStopping` and the training's ``ConvergenceMonitor``.
+
+    Examples
+    --------
+    >>> improves(1.0, 2.0), improves(1.9, 2.0, min_delta=0.1)
+    (True, False)
+    >>> improves(1.9, 2.0, min_delta=0.1, inclusive=True), improves(3, 2, mode="max")
+    (True, True)
+    """
+    if mode == "min":
+        value, best = -value, -best
+    if inclusive:
+        return value >= best + min_delta
+    return value > best + min_delta
 
 
 def _noop(method):
@@ -319,7 +348,11 @@ class EarlyStopping(Hook):
     --------
     >>> from sklearn_pylearn.runtime import CALL, EVENT, REPEAT, EarlyStopping
     >>> from sklearn_pylearn.runtime import VirtualMachine
-    >>> from sklearn_pylearn.runtime._testing import Scores
+    >>> class Scores:  # what the program calls: one epoch's logs per call
+    ...     def __init__(self, values):
+    ...         self.values = list(values)
+    ...     def next(self):
+    ...         return {"val_loss": self.values.pop(0)}
     >>> scores = Scores([3.0, 2.0, 2.5, 2.4, 2.6, 1.0])
     >>> stopper = EarlyStopping("val_loss", patience=2)
     >>> prog = REPEAT(6, CALL("scores.next"), EVENT("epoch_end"))
@@ -372,9 +405,7 @@ class EarlyStopping(Hook):
     def _improved(self, value: float) -> bool:
         if self.best_ is None:
             return not math.isnan(value)
-        if self.mode == "min":
-            return value < self.best_ - self.min_delta
-        return value > self.best_ + self.min_delta
+        return improves(value, self.best_, mode=self.mode, min_delta=self.min_delta)
 
     def on_epoch_end(self, vm: Any, **info: Any) -> None:
         logs = info.get("logs", {})

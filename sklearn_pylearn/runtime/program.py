@@ -15,8 +15,12 @@ A program is a tree of immutable elements (seed ``plugin_JB``)::
 
 Functions are named, never held: ``"data.next_batch"`` is a method of the context
 object ``data``; ``"package.module:function"`` is an importable function (see
-:mod:`._refs`). So a program is plain data: it prints as code, compares by value,
-pickles, and round-trips through JSON (:meth:`Element.to_data`).
+:mod:`._refs`). A bound method (``CALL(dataset.next)``) or an object argument
+(``CALL(cd1_update, layer=layer1)``) is recorded under a generated context name
+(``"Dataset#1"``, see :meth:`Element.objects`), which the program prints and the
+VM adds to its context. So a program is plain data: it prints as code, compares
+by value, pickles (with its recorded objects), and round-trips through JSON
+(:meth:`Element.to_data`, names only).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from ..exceptions import ProgramError
 from ._element import (
     _INDENT,
     Element,
@@ -39,8 +44,8 @@ from ._element import (
     _show_arg,
     _show_ref,
 )
-from ._errors import ProgramError
-from ._refs import function_ref
+from ._objects import adopt
+from ._refs import Ref, callable_ref, function_ref, is_import_ref
 
 __all__ = [
     "BREAK",
@@ -57,6 +62,7 @@ __all__ = [
     "Matches",
     "count_steps",
     "element_from_data",
+    "rebuild_element",
 ]
 
 
@@ -74,14 +80,30 @@ _RESERVED_EVENTS = frozenset(
 
 
 class _Call(Element):
-    __slots__ = ("fn", "args", "kwargs")
+    __slots__ = ("fn", "args", "kwargs", "bound")
 
     def __init__(self, fn: Any, /, *args: Any, **kwargs: Any) -> None:
         where = type(self).__name__
-        object.__setattr__(self, "fn", function_ref(fn, where))
-        object.__setattr__(self, "args", _freeze_arg(args, where))
-        frozen = tuple(sorted((k, _freeze_arg(v, where)) for k, v in kwargs.items()))
+        objects: dict[str, Any] = {}
+        object.__setattr__(self, "fn", callable_ref(fn, where, objects))
+        object.__setattr__(self, "args", _freeze_arg(args, where, objects))
+        frozen = tuple(
+            sorted((k, _freeze_arg(v, where, objects)) for k, v in kwargs.items())
+        )
         object.__setattr__(self, "kwargs", frozen)
+        object.__setattr__(self, "bound", tuple(sorted(objects.items())))
+
+    def _names(self) -> set[str]:
+        """The context names this call uses (for re-attaching recorded objects)."""
+        names = set() if is_import_ref(self.fn) else {self.fn.split(".")[0]}
+        stack = [*self.args, *(v for _, v in self.kwargs)]
+        while stack:
+            value = stack.pop()
+            if isinstance(value, Ref):
+                names.add(value.name.split(".")[0])
+            elif isinstance(value, tuple):
+                stack.extend(value)
+        return names
 
     def _key(self) -> tuple:
         return (self.fn, self.args, self.kwargs)
@@ -117,11 +139,14 @@ class CALL(_Call):
     ----------
     fn : str or callable
         ``"obj.method"`` (a method of the context object ``obj``), ``"obj"`` (the
-        context object itself, called), ``"package.module:name"``, or an
-        importable function. Lambdas, closures, partials and bound methods are
-        refused: a program must stay printable, picklable and reloadable.
+        context object itself, called), ``"package.module:name"``, an
+        importable function, or a bound method of a picklable object (recorded
+        under a generated name, see :meth:`Element.objects`). Lambdas, closures
+        and partials are refused: a program must stay printable, picklable and
+        reloadable.
     *args, **kwargs
-        Plain data (None, bool, int, float, str, tuples) or :class:`Ref`.
+        Plain data (None, bool, int, float, str, tuples), :class:`Ref`, or
+        picklable objects (recorded like a bound method's, passed as a Ref).
 
     Examples
     --------
@@ -253,9 +278,9 @@ class REPEAT(_Repeat):
 class BUFFER_REPEAT(_Repeat):
     """Run the body ``n`` times; the result is the list of the ``n`` results.
 
-    When the body is ``CALL("src.read")`` and ``src.read`` is marked with
-    :func:`~sklearn_pylearn.runtime.batched`, :func:`~sklearn_pylearn.runtime.optimize`
-    turns the element into one batched read.
+    When the body is ``CALL("src.read")`` and ``src.read`` is marked as
+    batched, the runtime's (not yet public) ``optimize`` turns the element into
+    one batched read.
 
     Examples
     --------
@@ -648,6 +673,22 @@ _OPS: dict[str, type[Element]] = {
         EVENT,
     )
 }
+
+
+def rebuild_element(data: Mapping[str, Any], objects: Mapping[str, Any]) -> Element:
+    """Rebuild an element from data and attach the objects it recorded.
+
+    What pickling and deep-copying a program with recorded objects use: the
+    objects keep their names (see :meth:`Element.objects`).
+    """
+    program = element_from_data(data)
+    for name, obj in objects.items():
+        adopt(name, obj)
+    for _, el in program.walk():
+        if isinstance(el, _Call):
+            bound = tuple(sorted((n, objects[n]) for n in el._names() if n in objects))
+            object.__setattr__(el, "bound", bound)
+    return program
 
 
 def element_from_data(data: Mapping[str, Any]) -> Element:

@@ -17,19 +17,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from ._errors import ProgramError
-from ._refs import Ref, check_context_name, check_trusted, resolve, trusted_names
+from ..exceptions import ProgramError
+from ._refs import Ref, check_context_name, resolve
+from ._restore import read_resumable, restore_parts, with_program_objects
 from ._state import (
-    build_object,
     is_plain_value,
     object_recipe,
     object_state,
-    set_object_state,
 )
-from .checkpoint import load_latest, read_checkpoint, write_checkpoint
-from .program import Element, check_program, element_from_data
+from .checkpoint import write_checkpoint
+from .program import Element, check_program
 from .signals import handle_interrupts
 
 __all__ = ["VirtualMachine"]
@@ -78,8 +75,10 @@ class VirtualMachine:
         The program (see :mod:`sklearn_pylearn.runtime.program`).
     context : mapping of str to object, optional
         The objects the program names (``"data.next_batch"`` calls
-        ``context["data"].next_batch``). They must pickle, and for checkpoints
-        follow the state protocol of :mod:`sklearn_pylearn.runtime._state`.
+        ``context["data"].next_batch``); the objects the program recorded
+        (:meth:`~sklearn_pylearn.runtime.Element.objects`) are added. They must
+        pickle, and for checkpoints follow the state protocol of
+        :mod:`sklearn_pylearn.runtime._state`.
     hooks : sequence of hooks, optional
         Objects with ``on_<event>(vm, **info)`` methods (see
         :class:`~sklearn_pylearn.runtime.Hook`).
@@ -120,7 +119,7 @@ class VirtualMachine:
                 f"got {program!r:.80}."
             )
         check_program(program)
-        context = dict(context or {})
+        context = with_program_objects(program, context)
         for name in context:
             check_context_name(name, "VirtualMachine(context=...)")
         self._program = program
@@ -475,10 +474,7 @@ class VirtualMachine:
             More names that may be imported: ``"module:name"``, module names, or
             the functions / classes themselves.
         """
-        allowed = trusted_names(trusted)
-        program = _restore_program(state["program"], program, allowed)
-        ctx = _restore_context(state["context"], dict(context or {}), trusted)
-        hks = _restore_hooks(state["hooks"], hooks, trusted)
+        program, ctx, hks = restore_parts(state, program, context, hooks, trusted)
         saved = state["vm"]
         vm = cls(program, ctx, hks, resume_hint=saved.get("resume_hint"))
         vm._main = saved["main"]
@@ -528,19 +524,10 @@ class VirtualMachine:
         >>> again.steps, again.run(), again.steps
         (2, 3.0, 5)
         """
-        directory = Path(directory)
-        if (directory / "manifest.json").exists():
-            path, state = directory, read_checkpoint(directory)
-        else:
-            if start_if_missing and not any(directory.glob("ckpt-*")):
-                if program is None:
-                    raise TypeError(
-                        "VirtualMachine.resume(start_if_missing=True) needs program= "
-                        "(and context=, hooks=) to start from when there is no "
-                        "checkpoint."
-                    )
-                return cls(program, context, hooks or ())
-            path, state = load_latest(directory)
+        found = read_resumable(directory, start_if_missing, program)
+        if found is None:
+            return cls(program, context, hooks or ())
+        path, state = found
         vm = cls.from_state(
             state, program=program, context=context, hooks=hooks, trusted=trusted
         )
@@ -681,102 +668,3 @@ def _context_record(name: str, obj: Any) -> dict:
         "recipe": object_recipe(obj, where),
         "state": object_state(obj, where),
     }
-
-
-def _program_refs(program: Element) -> list[str]:
-    refs = []
-    for _, el in program.walk():
-        for attr in ("fn", "until", "on"):
-            ref = getattr(el, attr, None)
-            if isinstance(ref, str):
-                refs.append(ref)
-    return refs
-
-
-def _restore_program(
-    data: Any, program: Element | None, allowed: frozenset[str]
-) -> Element:
-    saved = element_from_data(data)
-    if program is None:
-        for ref in _program_refs(saved):
-            check_trusted(ref, allowed, "the saved program")
-        return saved
-    if program != saved:
-        raise ProgramError(
-            "the checkpoint was written by a different program. Saved:\n"
-            f"{saved}\nGiven:\n{program}\nPass the same program, or program=None "
-            "to run the saved one."
-        )
-    return program
-
-
-def _restore_value(current: Any, saved: Any) -> Any:
-    """Restore into the given object where it is the same kind, else replace it."""
-    if isinstance(current, np.random.Generator) and isinstance(
-        saved, np.random.Generator
-    ):
-        current.bit_generator.state = saved.bit_generator.state
-        return current
-    if isinstance(current, np.random.RandomState) and isinstance(
-        saved, np.random.RandomState
-    ):
-        current.set_state(saved.get_state())
-        return current
-    if (
-        isinstance(current, np.ndarray)
-        and isinstance(saved, np.ndarray)
-        and current.shape == saved.shape
-        and current.dtype == saved.dtype
-        and current.flags.writeable
-    ):
-        np.copyto(current, saved)
-        return current
-    return saved
-
-
-def _restore_context(
-    records: Mapping[str, Any], ctx: dict, trusted: Iterable[Any]
-) -> dict:
-    for name, rec in records.items():
-        where = f"context[{name!r}]"
-        if rec["kind"] == "value":
-            ctx[name] = _restore_value(ctx.get(name), rec["value"])
-        elif name in ctx:
-            _check_same_class(ctx[name], rec["recipe"], where)
-            set_object_state(ctx[name], rec["state"], where)
-        else:
-            ctx[name] = build_object(rec["recipe"], rec["state"], trusted, where)
-    return ctx
-
-
-def _check_same_class(obj: Any, recipe: Mapping[str, Any], where: str) -> None:
-    if recipe.get("kwargs") is not None:
-        return
-    mine = object_recipe(obj, where)["factory"]
-    if mine != recipe["factory"]:
-        raise ProgramError(
-            f"{where} is a {mine!r} but the checkpoint holds a {recipe['factory']!r}; "
-            "pass an object of the saved class, or leave it out to rebuild it."
-        )
-
-
-def _restore_hooks(
-    records: Sequence[Mapping[str, Any]],
-    hooks: Sequence[Any] | None,
-    trusted: Iterable[Any],
-) -> list[Any]:
-    if hooks is None:
-        return [
-            build_object(r["recipe"], r["state"], trusted, f"hooks[{i}]")
-            for i, r in enumerate(records)
-        ]
-    by_class: dict[str, list[Mapping[str, Any]]] = {}
-    for rec in records:
-        by_class.setdefault(rec["recipe"]["factory"], []).append(rec)
-    hooks = list(hooks)
-    for i, hook in enumerate(hooks):
-        factory = object_recipe(hook, f"hooks[{i}]")["factory"]
-        saved = by_class.get(factory)
-        if saved:
-            set_object_state(hook, saved.pop(0)["state"], f"hooks[{i}]")
-    return hooks

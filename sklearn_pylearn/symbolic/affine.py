@@ -15,6 +15,7 @@ from pytensor.tensor.variable import TensorVariable
 
 from .inputs import GraphInputs
 from .ops import take_columns
+from .sparse import as_dense, dot, is_sparse, scale_columns, select_columns
 
 __all__ = ["AffineMap"]
 
@@ -71,7 +72,13 @@ class AffineMap:
         return out
 
     def symbolic(self, X: TensorVariable, inputs: GraphInputs) -> TensorVariable:
-        """Build ``X``'s image as a graph, the arrays entering through ``inputs``."""
+        """Build ``X``'s image as a graph, the arrays entering through ``inputs``.
+
+        A sparse ``X`` stays sparse through column selection and scaling; a dense
+        weight or an offset gives a dense result.
+        """
+        if is_sparse(X):
+            return self._symbolic_sparse(X, inputs)
         out = X
         if self.index is not None:
             out = take_columns(out, inputs.add("index", self.index, dtype="int64"))
@@ -80,6 +87,21 @@ class AffineMap:
             out = pt.dot(out, w) if self.is_dense else out * w
         if self.offset is not None:
             out = out + inputs.add("offset", self.offset)
+        return out
+
+    def _symbolic_sparse(self, X: TensorVariable, inputs: GraphInputs):
+        out = X
+        weight = None if self.weight is None else inputs.add("weight", self.weight)
+        if self.index is not None:
+            index = inputs.add("index", self.index, dtype="int64")
+            vector = weight if weight is not None and not self.is_dense else None
+            out = select_columns(out, index, vector)
+        elif weight is not None and not self.is_dense:
+            out = scale_columns(out, weight)
+        if self.is_dense:
+            out = dot(out, weight)
+        if self.offset is not None:
+            out = as_dense(out) + inputs.add("offset", self.offset)
         return out
 
 

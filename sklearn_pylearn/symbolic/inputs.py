@@ -9,9 +9,28 @@ from __future__ import annotations
 
 import numpy as np
 import pytensor.tensor as pt
+import scipy.sparse as sp
 from pytensor.tensor.variable import TensorVariable
 
-__all__ = ["GraphInputs"]
+from .sparse import sparse_matrix
+
+__all__ = ["GraphInputs", "placeholder"]
+
+
+def placeholder(name: str, ndim: int, dtype) -> TensorVariable:
+    """A symbolic input of ``ndim`` dimensions whose value is given at call time.
+
+    Every graph input in the library is made here (or by :class:`GraphInputs`,
+    which calls this), so their types are made one way: any length along every
+    axis, no static broadcast pattern.
+
+    Examples
+    --------
+    >>> v = placeholder("X", 2, "float32")
+    >>> v.name, v.type.ndim, v.type.dtype, v.type.shape
+    ('X', 2, 'float32', (None, None))
+    """
+    return pt.tensor(name=name, dtype=np.dtype(dtype).name, shape=(None,) * ndim)
 
 
 class GraphInputs:
@@ -39,7 +58,15 @@ class GraphInputs:
         self.values: list[np.ndarray] = []
 
     def data(self, name: str, value: np.ndarray) -> TensorVariable:
-        """Add the data input (kept in its own dtype) and return its variable."""
+        """Add the data input (kept in its own dtype) and return its variable.
+
+        A CSR or CSC matrix becomes a symbolic sparse matrix of its format.
+        """
+        if sp.issparse(value):
+            var = sparse_matrix(name, value.format, value.dtype.name)
+            self.variables.append(var)
+            self.values.append(value)
+            return var
         return self._add(name, np.asarray(value))
 
     def add(self, name: str, value, dtype=None) -> TensorVariable:
@@ -55,9 +82,17 @@ class GraphInputs:
             arr = arr.astype(self.dtype, copy=False)
         return self._add(name, arr)
 
-    def placeholder(self, name: str, ndim: int, dtype=None) -> TensorVariable:
-        """Add an input whose value is given at call time (not stored here)."""
-        var = pt.tensor(name=name, dtype=dtype or self.dtype, shape=(None,) * ndim)
+    def placeholder(
+        self, name: str, ndim: int, dtype=None, format: str | None = None
+    ) -> TensorVariable:
+        """Add an input whose value is given at call time (not stored here).
+
+        ``format`` ("csr" or "csc") makes it a sparse matrix.
+        """
+        if format is not None:
+            var = sparse_matrix(name, format, dtype or self.dtype)
+        else:
+            var = placeholder(name, ndim, dtype or self.dtype)
         self.variables.append(var)
         self.values.append(None)
         return var
@@ -67,7 +102,7 @@ class GraphInputs:
         # warning, so copy once here instead.
         if not arr.flags.c_contiguous:
             arr = arr.copy(order="C")
-        var = pt.tensor(name=name, dtype=arr.dtype.name, shape=(None,) * arr.ndim)
+        var = placeholder(name, arr.ndim, arr.dtype)
         self.variables.append(var)
         self.values.append(arr)
         return var

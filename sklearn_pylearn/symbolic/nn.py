@@ -7,7 +7,16 @@ from collections.abc import Callable
 import pytensor.tensor as pt
 from pytensor.tensor.variable import TensorVariable
 
-__all__ = ["ACTIVATIONS", "activation", "dense", "log_softmax", "softmax"]
+__all__ = [
+    "ACTIVATIONS",
+    "activation",
+    "binary_log_proba",
+    "binary_proba",
+    "dense",
+    "log_sigmoid",
+    "log_softmax",
+    "softmax",
+]
 
 
 def dense(
@@ -34,6 +43,39 @@ def softmax(z: TensorVariable) -> TensorVariable:
 def log_softmax(z: TensorVariable) -> TensorVariable:
     """Row-wise log-softmax (stable)."""
     return pt.special.log_softmax(z, axis=-1)
+
+
+def log_sigmoid(z: TensorVariable) -> TensorVariable:
+    """``log(sigmoid(z))`` computed stably, as ``-softplus(-z)``."""
+    return -pt.softplus(-z)
+
+
+def binary_proba(z: TensorVariable) -> TensorVariable:
+    """Two-class probabilities ``[1 - sigmoid(z), sigmoid(z)]`` from a vector of
+    decision values: a matrix of two columns.
+
+    Examples
+    --------
+    >>> import numpy as np, pytensor.tensor as pt
+    >>> z = pt.vector("z")
+    >>> binary_proba(z).eval({z: np.array([0.0])})
+    array([[0.5, 0.5]])
+    """
+    p = pt.sigmoid(z)
+    return pt.stack([1 - p, p], axis=1)
+
+
+def binary_log_proba(z: TensorVariable) -> TensorVariable:
+    """The log of :func:`binary_proba`, computed stably (no ``log(0)``).
+
+    Examples
+    --------
+    >>> import numpy as np, pytensor.tensor as pt
+    >>> z = pt.vector("z")
+    >>> binary_log_proba(z).eval({z: np.array([1000.0])})
+    array([[-1000.,    -0.]])
+    """
+    return pt.stack([log_sigmoid(-z), log_sigmoid(z)], axis=1)
 
 
 ACTIVATIONS: dict[str, Callable[[TensorVariable], TensorVariable]] = {

@@ -8,7 +8,8 @@ from sklearn.base import BaseEstimator
 
 __all__ = ["all_estimators", "all_functions"]
 
-# Packages and modules that hold no estimator family (layers 1 to 4 of doc/architecture.md).
+# Packages and modules that hold no estimator family (layers 1 to 4 of
+# doc/architecture.md).
 _SKIP = {
     "tests",
     "utils",
@@ -26,7 +27,9 @@ def all_estimators():
     """Return ``(name, class)`` for every public estimator of sklearn_pylearn.
 
     Modules are imported by walking the package, so this helper sits outside the
-    import layers: nothing in the package imports estimator families through it.
+    import layers: nothing in the package imports estimator families through it,
+    except :func:`sklearn_pylearn.pipeline.fuse`, which looks up at call time the
+    counterparts of a scikit-learn pipeline's steps.
 
     Examples
     --------

@@ -11,9 +11,8 @@ DATASETS = {
     "iris": load_iris().data,
     "diabetes": load_diabetes().data,
     "digits": load_digits().data[:400],
-    "random": np.random.RandomState(1).normal(size=(120, 30)) @ np.diag(
-        np.linspace(5, 0.1, 30)
-    ),
+    "random": np.random.RandomState(1).normal(size=(120, 30))
+    @ np.diag(np.linspace(5, 0.1, 30)),
 }
 
 
@@ -101,6 +100,66 @@ def test_pca_too_many_components_is_a_clear_error():
 
 def test_pca_inverse_transform_checks_the_width():
     pca = PCA(n_components=2).fit(DATASETS["iris"])
-    with pytest.raises(ValueError, match=r"X has 3 features, but PCA.inverse_transform "
-                       r"is expecting 2 features"):
+    with pytest.raises(
+        ValueError,
+        match=r"X has 3 features, but PCA.inverse_transform "
+        r"is expecting 2 features",
+    ):
         pca.inverse_transform(np.ones((4, 3)))
+
+
+# ------------------------------------------------------------------ sparse
+
+
+def _sparse_digits(fmt):
+    import scipy.sparse as sp
+
+    return sp.csr_matrix(DATASETS["digits"]).asformat(fmt)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("solver", ["auto", "arpack", "covariance_eigh"])
+def test_sparse_input_with_sklearns_sparse_solvers(solver, fmt):
+    X = _sparse_digits(fmt)
+    params = dict(n_components=5, svd_solver=solver, random_state=0)
+    ours, ref = PCA(**params).fit(X), skd.PCA(**params).fit(X)
+    signs = _signs(ours, ref)
+    out = ours.transform(X)
+    assert isinstance(out, np.ndarray)
+    np.testing.assert_allclose(out * signs, ref.transform(X), rtol=1e-7, atol=1e-8)
+    np.testing.assert_allclose(
+        ours.fit_transform(X) * signs, ref.transform(X), rtol=1e-7, atol=1e-8
+    )
+
+
+@pytest.mark.parametrize("solver", ["full", "randomized"])
+def test_sparse_input_with_other_solvers_is_sklearns_error(solver):
+    with pytest.raises(TypeError, match=f'sparse inputs with the "arpack".*"{solver}"'):
+        PCA(n_components=2, svd_solver=solver).fit(_sparse_digits("csr"))
+
+
+def test_sparse_transform_after_a_dense_fit_as_sklearn():
+    X = DATASETS["digits"]
+    ours, ref = PCA(n_components=3).fit(X), skd.PCA(n_components=3).fit(X)
+    np.testing.assert_allclose(
+        ours.transform(_sparse_digits("csr")) * _signs(ours, ref),
+        ref.transform(_sparse_digits("csr")),
+        rtol=1e-7,
+        atol=1e-8,
+    )
+
+
+def test_sparse_inverse_transform_names_the_fix():
+    pca = PCA(n_components=3).fit(DATASETS["digits"])
+    import scipy.sparse as sp
+
+    with pytest.raises(TypeError, match=r"PCA.*X\.toarray\(\)"):
+        pca.inverse_transform(sp.csr_matrix(np.ones((2, 3))))
+
+
+def test_float16_is_computed_in_float64_as_sklearn():
+    X16 = DATASETS["iris"].astype(np.float16)
+    ours, ref = PCA(n_components=2).fit(X16), skd.PCA(n_components=2).fit(X16)
+    out = ours.transform(X16)
+    assert out.dtype == ref.transform(X16).dtype == np.float64
+    np.testing.assert_allclose(out * _signs(ours, ref), ref.transform(X16), atol=1e-9)

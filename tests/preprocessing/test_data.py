@@ -87,8 +87,10 @@ def test_minmax_partial_fit_matches_sklearn():
     )
 
 
-@pytest.mark.parametrize("cls, sk_cls", [(StandardScaler, skp.StandardScaler),
-                                         (MinMaxScaler, skp.MinMaxScaler)])
+@pytest.mark.parametrize(
+    "cls, sk_cls",
+    [(StandardScaler, skp.StandardScaler), (MinMaxScaler, skp.MinMaxScaler)],
+)
 def test_float32_is_computed_in_float32(cls, sk_cls):
     X = DATASETS["wine"].astype(np.float32)
     ours, ref = cls().fit(X), sk_cls().fit(X)
@@ -129,3 +131,66 @@ def test_affine_map_equals_transform():
             scaler._affine_map().apply(X), scaler.transform(X), rtol=1e-10, atol=1e-12
         )
     assert MinMaxScaler(clip=True).fit(X)._affine_map() is None
+
+
+# --------------------------------------------------------- sparse, float16
+
+
+def _sparse(fmt, kind="matrix"):
+    import scipy.sparse as sp
+
+    X = DATASETS["wine"].copy()
+    X[X < np.median(X, axis=0)] = 0.0
+    cls = {"matrix": sp.csr_matrix, "array": sp.csr_array}[kind]
+    return cls(X).asformat(fmt)
+
+
+@pytest.mark.parametrize("kind", ["matrix", "array"])
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+def test_standard_scaler_sparse_without_mean_as_sklearn(fmt, kind):
+    X = _sparse(fmt, kind)
+    ours = StandardScaler(with_mean=False).fit(X)
+    ref = skp.StandardScaler(with_mean=False).fit(X)
+    for attr in FITTED[1:]:
+        np.testing.assert_array_equal(getattr(ours, attr), getattr(ref, attr))
+    out, expected = ours.transform(X), ref.transform(X)
+    assert type(out) is type(expected) and out.format == expected.format == "csr"
+    np.testing.assert_allclose(out.toarray(), expected.toarray(), rtol=1e-15)
+    back = ours.inverse_transform(out)
+    assert type(back) is type(ref.inverse_transform(expected))
+    np.testing.assert_allclose(back.toarray(), X.toarray(), rtol=1e-12)
+
+
+def test_standard_scaler_refuses_to_center_sparse_as_sklearn():
+    X = _sparse("csr")
+    with pytest.raises(ValueError, match="Cannot center sparse matrices"):
+        StandardScaler().fit(X)
+    fitted = StandardScaler().fit(X.toarray())
+    with pytest.raises(ValueError, match="Cannot center sparse matrices"):
+        fitted.transform(X)
+    with pytest.raises(ValueError, match="Cannot uncenter sparse matrices"):
+        fitted.inverse_transform(X)
+
+
+def test_min_max_scaler_refuses_sparse_naming_the_fixes():
+    msg = r"MinMaxScaler.*does not support sparse input.*sparse_output=False"
+    with pytest.raises(TypeError, match=msg):
+        MinMaxScaler().fit(_sparse("csr"))
+    fitted = MinMaxScaler().fit(DATASETS["wine"])
+    with pytest.raises(TypeError, match=msg):
+        fitted.transform(_sparse("csc"))
+
+
+@pytest.mark.parametrize("cls", [StandardScaler, MinMaxScaler])
+def test_float16_stays_float16_as_sklearn(cls):
+    X16 = DATASETS["wine"].astype(np.float16)
+    ours = cls().fit(X16)
+    ref = getattr(skp, cls.__name__)().fit(X16)
+    out, expected = ours.transform(X16), ref.transform(X16)
+    assert out.dtype == expected.dtype == np.float16
+    # scikit-learn subtracts in float16; the graph computes in float32 and rounds
+    # once, so it is at least as close to the exact result.
+    exact = ref.transform(X16.astype(np.float64))
+    assert np.abs(out - exact).max() <= np.abs(expected - exact).max()
+    np.testing.assert_allclose(out, expected, atol=1e-2)
+    assert ours.inverse_transform(out).dtype == np.float16

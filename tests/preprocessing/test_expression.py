@@ -8,13 +8,13 @@ import pandas as pd
 import pytensor.tensor as pt
 import pytest
 from sklearn.base import clone
-from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_pylearn import compile_stats
 from sklearn_pylearn.base import is_symbolic
 from sklearn_pylearn.pipeline import make_pipeline
 from sklearn_pylearn.preprocessing import ExpressionTransformer
+from sklearn_pylearn.utils._sklearn_compat import InvalidParameterError
 
 RNG = np.random.RandomState(0)
 X = RNG.uniform(0.1, 2.0, size=(40, 3))

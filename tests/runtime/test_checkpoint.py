@@ -28,7 +28,7 @@ from sklearn_pylearn.runtime import (
     write_checkpoint,
 )
 from sklearn_pylearn.runtime import checkpoint as ckpt_module
-from sklearn_pylearn.runtime._testing import (
+from tests.runtime.fixtures import (
     final_params,
     make_context,
     make_program,
@@ -247,7 +247,7 @@ def test_a_vm_checkpoint_holds_state_not_data(tmp_path):
     state = json.loads((path / "state.json").read_text())
     data = state["context"]["data"]
     assert data["recipe"] == {
-        "factory": "sklearn_pylearn.runtime._testing:RegressionData",
+        "factory": "tests.runtime.fixtures:RegressionData",
         "kwargs": {"n_samples": 40, "n_features": 5, "batch_size": 8, "seed": 0},
     }
     assert "__generator__" in data["state"]["rng"]

@@ -22,7 +22,7 @@ from sklearn_pylearn.runtime import (
     list_checkpoints,
     read_checkpoint,
 )
-from sklearn_pylearn.runtime._testing import (
+from tests.runtime.fixtures import (
     Recorder,
     Scores,
     make_context,
@@ -335,3 +335,20 @@ def test_early_stopping_state_survives_a_resume(tmp_path):
         again.run()
         assert again.hooks[0].get_state() == whole.hooks[0].get_state()
         assert again.context["rec"].n == 2 and again.steps == whole.steps
+
+
+@pytest.mark.parametrize(
+    "value, best, kwargs, expected",
+    [
+        (1.0, 2.0, {}, True),
+        (2.0, 2.0, {}, False),
+        (1.5, 2.0, {"min_delta": 0.5}, False),
+        (1.5, 2.0, {"min_delta": 0.5, "inclusive": True}, True),
+        (3.0, 2.0, {"mode": "max"}, True),
+        (float("nan"), 2.0, {}, False),
+    ],
+)
+def test_improves_is_the_one_early_stopping_rule(value, best, kwargs, expected):
+    from sklearn_pylearn.runtime import improves
+
+    assert improves(value, best, **kwargs) is expected

@@ -14,14 +14,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from sklearn_pylearn.runtime import Checkpoint, History, VirtualMachine
-from sklearn_pylearn.runtime._testing import final_params, make_context, make_program
+from tests.runtime.fixtures import final_params, make_context, make_program
 
-MODULE = "sklearn_pylearn.runtime._testing"
+MODULE = "tests.runtime.fixtures"  # run from the repository root
+ROOT = Path(__file__).resolve().parents[2]
 EPOCHS, BATCHES, EVERY, KEEP, DELAY = 4, 25, 3, 2, 0.004
 SEED = int(os.environ.get("RUNTIME_KILL_SEED", random.SystemRandom().randrange(10**6)))
 
@@ -56,6 +58,7 @@ def start_and_kill(directory, out, after):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        cwd=ROOT,
     )
     line = proc.stdout.readline()
     if not line.startswith("READY"):
@@ -71,7 +74,11 @@ def start_and_kill(directory, out, after):
 
 def resume_to_the_end(directory, out):
     done = subprocess.run(
-        command(directory, out, 0.0), capture_output=True, text=True, timeout=120
+        command(directory, out, 0.0),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
     )
     assert done.returncode == 0, done.stderr
     return int(done.stdout.split()[1])  # "READY <step it resumed at>"
@@ -137,6 +144,7 @@ def test_sigterm_from_outside_stops_cleanly_and_resumes(tmp_path, uninterrupted)
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        cwd=ROOT,
     )
     assert proc.stdout.readline().startswith("READY")
     time.sleep(duration / 3)

@@ -10,10 +10,9 @@ from sklearn_pylearn.runtime import (
     REPEAT,
     SEQ,
     VirtualMachine,
-    batched,
-    optimize,
 )
-from sklearn_pylearn.runtime._testing import AffineMap, RegressionData
+from sklearn_pylearn.runtime._optimize import batched, optimize
+from tests.runtime.fixtures import NumpyAffine, RegressionData
 
 
 def reading_program(n):
@@ -76,7 +75,7 @@ def test_batched_rewrites_import_references(monkeypatch):
 
 def affine(seed, n=4):
     rng = np.random.default_rng(seed)
-    return AffineMap(rng.normal(size=(n, n)), rng.normal(size=n))
+    return NumpyAffine(rng.normal(size=(n, n)), rng.normal(size=n))
 
 
 def test_a_seq_of_mergeable_calls_becomes_one_call():
@@ -103,7 +102,7 @@ def test_merging_stops_at_calls_that_cannot_merge():
     program = SEQ(
         [
             FILT("f"),
-            CALL("g"),  # pipe=False: AffineMap refuses
+            CALL("g"),  # pipe=False: NumpyAffine refuses
             FILT("h", 1),  # arguments: not merged into the previous call
             FILT("src.read"),  # a method, not a mergeable object
         ]

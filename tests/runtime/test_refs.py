@@ -20,7 +20,7 @@ from sklearn_pylearn.runtime._refs import (
     resolve,
     trusted_names,
 )
-from sklearn_pylearn.runtime._testing import Recorder
+from tests.runtime.fixtures import Recorder
 
 
 class Holder:
@@ -36,7 +36,7 @@ class Holder:
 def test_function_ref_of_importable_objects():
     assert function_ref(math.sqrt, "CALL") == "math:sqrt"
     assert function_ref(os.path.join, "CALL") == "posixpath:join"
-    assert function_ref(Recorder, "CALL") == "sklearn_pylearn.runtime._testing:Recorder"
+    assert function_ref(Recorder, "CALL") == "tests.runtime.fixtures:Recorder"
     assert function_ref(Ref("model.W"), "CALL") == "model.W"
     assert is_import_ref("a.b:c") and not is_import_ref("a.b")
 

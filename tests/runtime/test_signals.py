@@ -17,7 +17,7 @@ from sklearn_pylearn.runtime import (
     handle_interrupts,
     list_checkpoints,
 )
-from sklearn_pylearn.runtime._testing import (
+from tests.runtime.fixtures import (
     SelfSignal,
     final_params,
     make_context,

@@ -15,7 +15,7 @@ from sklearn_pylearn.runtime._state import (
     object_state,
     set_object_state,
 )
-from sklearn_pylearn.runtime._testing import LinearModel, Recorder, RegressionData
+from tests.runtime.fixtures import LinearModel, Recorder, RegressionData
 
 
 def roundtrip(value):
@@ -83,7 +83,7 @@ def test_object_protocol_defaults_to_vars():
     set_object_state(other, state, "rec")
     assert other.limit == 7
     assert object_recipe(rec, "rec") == {
-        "factory": "sklearn_pylearn.runtime._testing:Recorder",
+        "factory": "tests.runtime.fixtures:Recorder",
         "kwargs": None,
     }
     rebuilt = build_object(object_recipe(rec, "rec"), state, (), "rec")

@@ -7,6 +7,7 @@ import pickle
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -30,7 +31,7 @@ from sklearn_pylearn.runtime import (
     VirtualMachine,
 )
 from sklearn_pylearn.runtime._state import decode_tree, encode_tree
-from sklearn_pylearn.runtime._testing import (
+from tests.runtime.fixtures import (
     LinearModel,
     Recorder,
     final_params,
@@ -297,13 +298,14 @@ def test_pickled_vm_moves_to_another_process(tmp_path, reference):
     script = textwrap.dedent(
         f"""
         import pickle, numpy as np
-        from sklearn_pylearn.runtime._testing import final_params
+        from tests.runtime.fixtures import final_params
         vm = pickle.loads(open({str(tmp_path / "vm.pkl")!r}, "rb").read())
         vm.run()
         np.savez({str(tmp_path / "out.npz")!r}, **final_params(vm))
         """
     )
-    subprocess.run([sys.executable, "-c", script], check=True, timeout=120)
+    root = Path(__file__).resolve().parents[2]  # where tests.runtime imports from
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=120, cwd=root)
     with np.load(tmp_path / "out.npz") as out:
         assert_same(dict(out), reference)
 

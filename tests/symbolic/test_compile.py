@@ -144,3 +144,29 @@ def test_random_generator_input_passes_through_unchanged():
     # The generator passed in is not advanced: the next state comes back as an output.
     assert gen.bit_generator.state == before
     assert new_gen.bit_generator.state != before
+
+
+def test_trust_input_is_part_of_the_cache_key_and_still_converts_dtypes():
+    import pytensor.tensor as pt
+
+    from sklearn_pylearn.symbolic.compile import compile_function
+
+    x, s = pt.vector("x"), pt.scalar("s")
+    checking = compile_function([x, s], x * s)
+    trusting = compile_function([x, s], x * s, trust_input=True)
+    assert trusting is not checking and trusting.fn.trust_input
+    assert not checking.fn.trust_input
+    assert compile_function([x, s], x * s, trust_input=True) is trusting
+    out = trusting(np.array([1.0, 2.0], dtype="float32"), 3)  # converted
+    np.testing.assert_array_equal(out, [3.0, 6.0])
+    with pytest.raises(TypeError, match="takes 2 inputs, got 1"):
+        trusting(np.ones(2))
+
+
+def test_current_mode_key_follows_the_config():
+    from sklearn_pylearn import config_context
+    from sklearn_pylearn.symbolic.compile import current_mode_key
+
+    with config_context(compile_mode="FAST_COMPILE"):
+        assert current_mode_key() == "FAST_COMPILE"
+    assert current_mode_key().startswith("default:")

@@ -112,12 +112,82 @@ def test_complex_numbers(est):
 
 
 @pytest.mark.parametrize("fmt", ["csr", "csc"])
-def test_sparse_is_a_type_error_that_says_how_to_densify(est, fmt):
+def test_sparse_input_behaves_as_in_sklearn(est, fmt):
+    """Each estimator takes sparse input exactly where its scikit-learn namesake
+    does (same result, same sparsity), and raises the same kind of error where it
+    does not; the default StandardScaler centres, so it refuses sparse input."""
     X_sparse = sp.random(30, 4, density=0.5, format=fmt, random_state=0)
-    with pytest.raises(TypeError, match=r"dense data is required.*X\.toarray\(\)"):
-        clone(est).fit(X_sparse, Y)
-    with pytest.raises(TypeError, match="dense data is required"):
-        _fit(est).transform(X_sparse)
+    reference = _sklearn_twin(est)
+    try:
+        expected = reference.fit(X_sparse, Y).transform(X_sparse)
+    except (TypeError, ValueError) as exc:
+        with pytest.raises(type(exc), match="sparse"):
+            clone(est).fit(X_sparse, Y)
+        with pytest.raises(type(exc), match="sparse"):
+            _fit(est).transform(X_sparse)
+        return
+    out = clone(est).fit(X_sparse, Y).transform(X_sparse)
+    assert sp.issparse(out) == sp.issparse(expected)
+    if sp.issparse(out):
+        assert out.format == expected.format
+        out, expected = out.toarray(), expected.toarray()
+    np.testing.assert_allclose(out, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_refused_sparse_names_the_pipeline_fix():
+    with pytest.raises(
+        TypeError,
+        match=r"MinMaxScaler.*X\.toarray\(\).*OneHotEncoder\(sparse_output=False\)"
+        r".*ColumnTransformer\(sparse_threshold=0\)",
+    ):
+        MinMaxScaler().fit(sp.random(30, 4, density=0.5, format="csr"))
+
+
+def _sklearn_twin(est):
+    """The scikit-learn estimator of the same name and parameters."""
+    for base in type(est).__mro__[1:]:
+        if (
+            base.__module__.startswith("sklearn.")
+            and base.__name__ == type(est).__name__
+        ):
+            return base(**est.get_params(deep=False))
+    raise AssertionError(f"no scikit-learn namesake for {type(est).__name__}")
+
+
+@pytest.mark.parametrize(
+    "dtype, expected",
+    [("float16", "float16"), ("float32", "float32"), ("float64", "float64")],
+)
+def test_float_dtypes_follow_sklearn(est, dtype, expected):
+    X_typed = X.astype(dtype)
+    out = clone(est).fit(X_typed, Y).transform(X_typed)
+    ref = _sklearn_twin(est).fit(X_typed, Y).transform(X_typed)
+    assert out.dtype == ref.dtype
+    tol = {"float16": 2e-3, "float32": 1e-6, "float64": 1e-12}[dtype]
+    np.testing.assert_allclose(out, ref, rtol=tol, atol=tol)
+
+
+def test_float16_stays_float16_in_the_scalers():
+    X16 = X.astype(np.float16)
+    for scaler in (StandardScaler(), MinMaxScaler()):
+        fitted = clone(scaler).fit(X16)
+        assert fitted.transform(X16).dtype == np.float16
+        assert fitted.inverse_transform(fitted.transform(X16)).dtype == np.float16
+
+
+def test_numeric_categorical_column_is_used_as_in_sklearn(est):
+    df = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    df["c"] = pd.Categorical(rng.randint(0, 3, size=30))
+    out = clone(est).fit(df, Y).transform(df)
+    expected = _sklearn_twin(est).fit(df, Y).transform(df)
+    np.testing.assert_allclose(out, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_string_categorical_column_is_named():
+    df = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    df["c"] = pd.Categorical(["x", "y"] * 15)
+    with pytest.raises(TypeError, match="non-numeric column 'c'.*category"):
+        SelectKBest(k=2).fit(df, Y)
 
 
 def test_empty_array(est):
@@ -168,3 +238,34 @@ def test_feature_names_out_follow_sklearn():
     ]
     sel = VarianceThreshold().fit(df.assign(d=1.0))
     assert list(sel.get_feature_names_out()) == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize(
+    "sparse_est",
+    [
+        StandardScaler(with_mean=False),
+        PCA(n_components=2),
+        VarianceThreshold(),
+        SelectKBest(k=2),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_sparse_with_64_bit_indices_gives_the_dense_result(sparse_est):
+    """PyTensor's Numba sparse kernels read 32-bit indices: 64-bit ones must be
+    narrowed first, or a column selection reads garbage."""
+    X_sparse = sp.random(30, 4, density=0.5, format="csr", random_state=0)
+    X_sparse.indices = X_sparse.indices.astype(np.int64)
+    X_sparse.indptr = X_sparse.indptr.astype(np.int64)
+    out = clone(sparse_est).fit(X_sparse, Y).transform(X_sparse)
+    dense = X_sparse.toarray()
+    expected = clone(sparse_est).fit(dense, Y).transform(dense)
+    out = out.toarray() if sp.issparse(out) else out
+    # abs: PCA's components have an arbitrary sign
+    np.testing.assert_allclose(np.abs(out), np.abs(expected), rtol=1e-8, atol=1e-10)
+
+
+def test_too_large_sparse_matrix_is_refused_with_the_reason():
+    from sklearn_pylearn.utils.validation import as_graph_sparse
+
+    with pytest.raises(ValueError, match="too large for the compiled sparse kernels"):
+        as_graph_sparse(sp.csr_matrix((2, 2**31)))

@@ -1,9 +1,10 @@
 """Test fixture: a tiny seeded training program (numpy SGD linear regression).
 
-The runtime's tests and benchmarks use it, and so do the subprocesses of the kill
-and resume tests, which is why it lives in the package::
+The runtime's tests and ``benchmarks/bench_runtime.py`` use it, and so do the
+subprocesses of the kill and resume tests, which run it from the repository
+root (``tests/conftest.py`` puts the root on the path)::
 
-    python -m sklearn_pylearn.runtime._testing --dir CKPT --out params.npz
+    python -m tests.runtime.fixtures --dir CKPT --out params.npz
 
 runs the program with a :class:`~sklearn_pylearn.runtime.Checkpoint` hook,
 resuming from ``CKPT`` when it holds a checkpoint, and writes the final
@@ -25,14 +26,29 @@ from typing import Any
 
 import numpy as np
 
-from ._refs import Ref, register_trusted
-from .hooks import Checkpoint, History
-from .optimize import batched
-from .program import CALL, EVENT, FILT, REPEAT, SEQ, Element
-from .vm import VirtualMachine
+from sklearn_pylearn.runtime import (
+    CALL,
+    EVENT,
+    FILT,
+    REPEAT,
+    SEQ,
+    Checkpoint,
+    Element,
+    History,
+    Ref,
+    VirtualMachine,
+    register_trusted,
+)
+from sklearn_pylearn.runtime._optimize import batched
 
 __all__ = [
-    "AffineMap",
+    "DEBUG_CALLS",
+    "Dataset",
+    "Layer",
+    "NumpyAffine",
+    "PCAAnalysis",
+    "cd1_update",
+    "my_debugfn",
     "LinearModel",
     "Recorder",
     "RegressionData",
@@ -45,7 +61,7 @@ __all__ = [
     "run_reference",
 ]
 
-_MODULE = "sklearn_pylearn.runtime._testing"
+_MODULE = "tests.runtime.fixtures"
 
 
 class RegressionData:
@@ -210,15 +226,16 @@ class Scores:
         return {self.name: value}
 
 
-class AffineMap:
-    """``x -> x @ W + b``, which merges with a following AffineMap into one map.
+class NumpyAffine:
+    """``x -> x @ W + b``, which merges with a following NumpyAffine into one map.
 
     The stand-in for a compiled function in the SEQ-merging optimisation: two
     chained maps fold into one matrix product (equal up to rounding).
 
     Examples
     --------
-    >>> f, g = AffineMap(np.eye(2) * 2, np.ones(2)), AffineMap(np.eye(2), np.zeros(2))
+    >>> f = NumpyAffine(np.eye(2) * 2, np.ones(2))
+    >>> g = NumpyAffine(np.eye(2), np.zeros(2))
     >>> h = f.merge_with(g, pipe=True)
     >>> h(np.ones((1, 2))), g(f(np.ones((1, 2))))
     (array([[3., 3.]]), array([[3., 3.]]))
@@ -231,10 +248,10 @@ class AffineMap:
     def __call__(self, x: np.ndarray) -> np.ndarray:
         return x @ self.W + self.b
 
-    def merge_with(self, other: Any, *, pipe: bool) -> AffineMap | None:
-        if not pipe or not isinstance(other, AffineMap):
+    def merge_with(self, other: Any, *, pipe: bool) -> NumpyAffine | None:
+        if not pipe or not isinstance(other, NumpyAffine):
             return None
-        return AffineMap(self.W @ other.W, self.b @ other.W + other.b)
+        return NumpyAffine(self.W @ other.W, self.b @ other.W + other.b)
 
 
 class Recorder:
@@ -309,7 +326,65 @@ class SelfSignal:
         return self.calls
 
 
-register_trusted(AffineMap, LinearModel, Recorder, RegressionData, Scores, SelfSignal)
+# -- the seed's own examples (plugin_JB): objects whose bound methods programs call --
+
+
+class Dataset:
+    """The seed's ``Dataset(numpy.random.RandomState(123).randn(13, 1))``: rows,
+    one per ``next()``, cycling."""
+
+    def __init__(self, data: np.ndarray) -> None:
+        self.data = np.asarray(data)
+        self.i = 0
+
+    def next(self) -> np.ndarray:
+        row = self.data[self.i % len(self.data)]
+        self.i += 1
+        return row
+
+
+class PCAAnalysis:
+    """The seed's ``PCA_Analysis``: ``analyze(rows)`` keeps the rows' mean and
+    principal axes."""
+
+    def __init__(self) -> None:
+        self.mean = None
+        self.components = None
+
+    def analyze(self, rows: Sequence[np.ndarray]) -> np.ndarray:
+        X = np.asarray(rows, dtype=float)
+        self.mean = X.mean(axis=0)
+        _, _, vt = np.linalg.svd(X - self.mean, full_matrices=False)
+        self.components = vt
+        return self.components
+
+
+class Layer:
+    """An RBM layer stand-in: ``W`` and how many CD-1 updates it received."""
+
+    def __init__(self, n_visible: int, n_hidden: int, seed: int = 0) -> None:
+        self.W = np.random.RandomState(seed).normal(size=(n_visible, n_hidden))
+        self.updates = 0
+
+
+def cd1_update(layer: Layer) -> float:
+    """The seed's ``cd1_update``: one (stand-in) contrastive-divergence update."""
+    layer.W = layer.W * 0.9
+    layer.updates += 1
+    return float(np.abs(layer.W).sum())
+
+
+DEBUG_CALLS: list[int] = []
+
+
+def my_debugfn() -> int:
+    """The seed's ``my_debugfn``: counts its calls (in this process)."""
+    DEBUG_CALLS.append(1)
+    return len(DEBUG_CALLS)
+
+
+register_trusted(NumpyAffine, LinearModel, Recorder, RegressionData, Scores, SelfSignal)
+register_trusted(Dataset, PCAAnalysis, Layer, cd1_update, my_debugfn)
 
 
 def make_program(n_epochs: int = 4, n_batches: int = 25) -> Element:
@@ -322,7 +397,7 @@ def make_program(n_epochs: int = 4, n_batches: int = 25) -> Element:
         SEQ([
             CALL(data.shuffle),
             REPEAT(3, SEQ([CALL(data.next_batch), FILT(model.sgd_step)])),
-            CALL(model.evaluate, data),
+            CALL(model.evaluate, Ref('data')),
             EVENT('epoch_end'),
         ]),
     )
@@ -413,6 +488,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    from sklearn_pylearn.runtime._testing import main as _main
+    from tests.runtime.fixtures import main as _main
 
     sys.exit(_main())

@@ -1,5 +1,9 @@
 """Program optimisations from the seed: batched reads and merged calls.
 
+Not public: no learner produces a program these apply to yet (a SEQ of
+compiled calls merged into one compiled call is the intended use). The
+runtime's tests keep them working until a learner needs them.
+
 - **Batched reads.** ``BUFFER_REPEAT(n, CALL("src.read"))`` becomes
   ``CALL("src.read_many", n)`` when ``src.read`` is marked with
   ``@batched("read_many")``: one call instead of ``n`` steps. The batched method
@@ -32,7 +36,7 @@ def batched(method_name: str) -> Callable[[Callable], Callable]:
 
     Examples
     --------
-    >>> from sklearn_pylearn.runtime import BUFFER_REPEAT, CALL, batched, optimize
+    >>> from sklearn_pylearn.runtime import BUFFER_REPEAT, CALL
     >>> class Counter:
     ...     def __init__(self):
     ...         self.i = 0
@@ -88,9 +92,15 @@ def optimize(
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_pylearn.runtime import FILT, SEQ, optimize
-    >>> from sklearn_pylearn.runtime._testing import AffineMap
-    >>> maps = {"f": AffineMap(np.eye(2), np.ones(2)), "g": AffineMap(np.eye(2), 0)}
+    >>> from sklearn_pylearn.runtime import FILT, SEQ
+    >>> class Affine:  # x -> x @ W + b; two in a row merge into one
+    ...     def __init__(self, W, b):
+    ...         self.W, self.b = W, b
+    ...     def __call__(self, x):
+    ...         return x @ self.W + self.b
+    ...     def merge_with(self, other, *, pipe):
+    ...         return Affine(self.W @ other.W, self.b @ other.W + other.b)
+    >>> maps = {"f": Affine(np.eye(2), np.ones(2)), "g": Affine(np.eye(2), 0)}
     >>> prog, ctx = optimize(SEQ([FILT("f"), FILT("g")]), maps)
     >>> print(prog)
     FILT(f+g)

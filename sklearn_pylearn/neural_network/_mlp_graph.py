@@ -1,4 +1,4 @@
-"""The multi-layer perceptron as expressions: forward pass, objective, outputs."""
+"""The multi-layer perceptron as expressions: forward pass and objective."""
 
 import pytensor.tensor as pt
 
@@ -9,9 +9,9 @@ from ..symbolic.losses import (
     squared_error_per_sample,
 )
 from ..symbolic.nn import activation as apply_activation
-from ..symbolic.nn import dense, log_softmax, softmax
+from ..symbolic.nn import dense
 
-__all__ = ["forward", "make_objective", "output_activation", "per_sample_loss"]
+__all__ = ["apply_activation", "forward", "make_objective", "per_sample_loss"]
 
 
 def forward(X, weights, biases, activation, start=0):
@@ -27,15 +27,6 @@ def forward(X, weights, biases, activation, start=0):
             out = apply_activation(activation, out)
             hidden.append(out)
     return hidden, out
-
-
-def output_activation(name, logits):
-    """The output layer's activation applied to logits."""
-    if name == "softmax":
-        return softmax(logits)
-    if name == "logistic":
-        return pt.sigmoid(logits)
-    return logits
 
 
 def per_sample_loss(out_activation, logits, Y):
@@ -69,10 +60,3 @@ def make_objective(activation, out_activation):
         return data + penalty, reported + penalty
 
     return objective
-
-
-def log_proba(out_activation, logits):
-    """Log-probabilities (softmax) or per-label log-sigmoids."""
-    if out_activation == "softmax":
-        return log_softmax(logits)
-    return -pt.softplus(-logits)

@@ -1,0 +1,160 @@
+"""Rewritten, linked PyTensor functions kept on disk between processes.
+
+A process that meets a graph structure for the first time spends about half a
+second in PyTensor's rewrites before Numba compiles anything. This cache keeps the
+rewritten function (a pickle of PyTensor's ``Function``: its optimised graph and
+linker) in a directory beside PyTensor's compile directory, under a hash of the
+structural key; a later process loads it instead of rewriting the graph again.
+
+Pickles run code when loaded, so a file is loaded only when it sits in this
+process's own cache directory, is a regular file (not a link) owned by this user,
+and neither it nor the directory is writable by anyone else. Each file starts with
+a version stamp (this format, Python, PyTensor, Numba, NumPy, this library and the
+fast-math kernels); the structural key stored with the function must equal the key
+looked up. Any mismatch, unreadable or corrupted file means "not cached": the
+caller compiles and overwrites it. Writes go to a temporary file that is renamed
+into place, so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import stat
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytensor
+
+from .. import __version__
+
+__all__ = ["cache_dir", "enabled", "load", "store", "version_stamp"]
+
+FORMAT = 1
+ENV_DISABLE = "SKLEARN_PYLEARN_NO_DISK_CACHE"
+_logger = logging.getLogger(__name__)
+
+
+def enabled() -> bool:
+    """False when ``SKLEARN_PYLEARN_NO_DISK_CACHE`` is set to a non-empty value.
+
+    Examples
+    --------
+    >>> isinstance(enabled(), bool)
+    True
+    """
+    return not os.environ.get(ENV_DISABLE)
+
+
+def cache_dir() -> Path:
+    """The directory of the cached functions, beside PyTensor's compile directory.
+
+    Examples
+    --------
+    >>> cache_dir().name
+    'sklearn_pylearn_functions'
+    """
+    return Path(pytensor.config.base_compiledir) / "sklearn_pylearn_functions"
+
+
+def version_stamp() -> tuple[str, ...]:
+    """What a cached function depends on besides its graph.
+
+    Examples
+    --------
+    >>> version_stamp()[0]
+    'format 1'
+    """
+    import numba
+
+    from .fastmath import KERNEL_VERSION
+
+    return (
+        f"format {FORMAT}",
+        sys.version,
+        pytensor.__version__,
+        numba.__version__,
+        np.__version__,
+        __version__,
+        KERNEL_VERSION,
+    )
+
+
+def _path(key: Any) -> Path:
+    digest = hashlib.sha256(repr(key).encode()).hexdigest()[:40]
+    return cache_dir() / f"{digest}.pkl"
+
+
+def _private(st: os.stat_result) -> bool:
+    return st.st_uid == os.getuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def _trusted(path: Path) -> bool:
+    try:
+        st, dir_st = path.lstat(), path.parent.lstat()
+    except OSError:
+        return False
+    return (
+        stat.S_ISREG(st.st_mode)
+        and stat.S_ISDIR(dir_st.st_mode)
+        and _private(st)
+        and _private(dir_st)
+    )
+
+
+def load(key: Any) -> Any | None:
+    """The function stored under ``key``, or None (absent, untrusted, stale, bad).
+
+    Examples
+    --------
+    >>> load(("no such key",)) is None
+    True
+    """
+    path = _path(key)
+    if not path.exists() or not _trusted(path):
+        return None
+    try:
+        with path.open("rb") as file:
+            if pickle.load(file) != version_stamp():
+                return None
+            stored_key, fn = pickle.load(file)
+    except Exception as exc:  # a corrupted or truncated file: compile instead
+        _logger.debug("ignoring cached function %s: %s", path, exc)
+        return None
+    return fn if stored_key == key else None
+
+
+def store(key: Any, fn: Any) -> bool:
+    """Write ``fn`` under ``key`` atomically; False when it cannot be pickled.
+
+    Examples
+    --------
+    >>> store(("a key",), lambda: None)  # lambdas do not pickle
+    False
+    """
+    folder = cache_dir()
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        payload = pickle.dumps(version_stamp()) + pickle.dumps((key, fn))
+    except Exception as exc:
+        _logger.debug("not caching a function on disk: %s", exc)
+        return False
+    if not _private(folder.lstat()):
+        return False
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(payload)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(tmp, _path(key))
+    except OSError as exc:
+        _logger.debug("could not write a cached function: %s", exc)
+        Path(tmp).unlink(missing_ok=True)
+        return False
+    return True

@@ -1,0 +1,136 @@
+import os
+import pickle
+
+import numpy as np
+import pytensor
+import pytensor.tensor as pt
+import pytest
+
+from sklearn_pylearn.symbolic import diskcache
+from sklearn_pylearn.symbolic.compile import (
+    clear_compile_cache,
+    compile_function,
+    compile_stats,
+)
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    folder = tmp_path / "functions"
+    monkeypatch.setattr(diskcache, "cache_dir", lambda: folder)
+    monkeypatch.delenv(diskcache.ENV_DISABLE, raising=False)
+    clear_compile_cache()
+    yield folder
+    clear_compile_cache()
+
+
+def _graph():
+    x, w = pt.matrix("x"), pt.vector("w")
+    return [x, w], pt.tanh(x * w) + 1
+
+
+def _compile_fresh():
+    """Compile in a process-like fresh state: empty in-memory cache."""
+    clear_compile_cache()
+    inputs, out = _graph()
+    return compile_function(inputs, out)
+
+
+X, W = np.arange(6.0).reshape(3, 2) / 4, np.array([1.0, -2.0])
+EXPECTED = np.tanh(X * W) + 1
+
+
+def test_second_process_loads_the_rewritten_function(cache):
+    np.testing.assert_allclose(_compile_fresh()(X, W), EXPECTED)
+    assert compile_stats()["disk_loads"] == 0
+    files = list(cache.glob("*.pkl"))
+    assert len(files) == 1
+    assert oct(files[0].stat().st_mode & 0o777) == "0o600"
+    fn = _compile_fresh()
+    assert compile_stats()["disk_loads"] == 1
+    assert compile_stats()["compiles"] == 1
+    np.testing.assert_allclose(fn(X, W), EXPECTED)
+
+
+def test_corrupted_file_falls_back_to_compiling(cache):
+    _compile_fresh()
+    (path,) = cache.glob("*.pkl")
+    path.write_bytes(path.read_bytes()[:50])  # truncated
+    np.testing.assert_allclose(_compile_fresh()(X, W), EXPECTED)
+    assert compile_stats()["disk_loads"] == 0
+    _compile_fresh()  # the compile rewrote a good file
+    assert compile_stats()["disk_loads"] == 1
+
+
+def test_garbage_file_falls_back_to_compiling(cache):
+    _compile_fresh()
+    (path,) = cache.glob("*.pkl")
+    path.write_bytes(b"not a pickle at all")
+    np.testing.assert_allclose(_compile_fresh()(X, W), EXPECTED)
+    assert compile_stats()["disk_loads"] == 0
+
+
+def test_version_mismatch_falls_back_to_compiling(cache, monkeypatch):
+    _compile_fresh()
+    stamp = diskcache.version_stamp()
+    monkeypatch.setattr(diskcache, "version_stamp", lambda: (*stamp[:2], "9.9.9"))
+    np.testing.assert_allclose(_compile_fresh()(X, W), EXPECTED)
+    assert compile_stats()["disk_loads"] == 0
+
+
+def test_a_file_under_another_key_is_not_used(cache):
+    inputs, out = _graph()
+    key = ("some", "key")
+    diskcache.store(key, pytensor.function(inputs, out))
+    assert diskcache.load(key) is not None
+    (path,) = cache.glob("*.pkl")
+    other = ("other", "key")
+    path.rename(diskcache._path(other))
+    assert diskcache.load(other) is None
+
+
+def test_files_others_can_write_are_never_loaded(cache):
+    _compile_fresh()
+    (path,) = cache.glob("*.pkl")
+    os.chmod(path, 0o666)
+    _compile_fresh()
+    assert compile_stats()["disk_loads"] == 0
+
+
+def test_a_writable_directory_is_never_trusted(cache):
+    _compile_fresh()
+    os.chmod(cache, 0o777)
+    _compile_fresh()
+    assert compile_stats()["disk_loads"] == 0
+
+
+def test_links_are_never_followed(cache, tmp_path):
+    _compile_fresh()
+    (path,) = cache.glob("*.pkl")
+    elsewhere = tmp_path / "elsewhere.pkl"
+    path.rename(elsewhere)
+    path.symlink_to(elsewhere)
+    _compile_fresh()
+    assert compile_stats()["disk_loads"] == 0
+
+
+def test_the_stamp_is_read_before_the_function(cache):
+    _compile_fresh()
+    (path,) = cache.glob("*.pkl")
+    # A stale stamp followed by bytes that would fail to unpickle: never reached.
+    path.write_bytes(pickle.dumps(("format 0",)) + b"\x80\x05garbage")
+    _compile_fresh()
+    assert compile_stats()["disk_loads"] == 0
+
+
+def test_disabled_by_environment(cache, monkeypatch):
+    monkeypatch.setenv(diskcache.ENV_DISABLE, "1")
+    _compile_fresh()
+    assert not cache.exists()
+
+
+def test_graphs_with_shared_variables_stay_off_disk(cache):
+    x = pt.vector("x")
+    s = pytensor.shared(np.ones(2))
+    compile_function([x], x + s)
+    assert not cache.exists() or not list(cache.glob("*.pkl"))

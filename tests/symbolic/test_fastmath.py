@@ -1,0 +1,157 @@
+import numpy as np
+import pytensor
+import pytensor.tensor as pt
+import pytest
+
+from sklearn_pylearn.symbolic.compile import compile_function
+from sklearn_pylearn.symbolic.fastmath import (
+    FAST_OPS,
+    KERNELS,
+    ContiguousExpandDims,
+    fast_math_mode,
+)
+
+REFERENCES = {
+    "exp": (pt.exp, np.exp),
+    "expm1": (pt.expm1, np.expm1),
+    "log": (pt.log, np.log),
+    "log1p": (pt.log1p, np.log1p),
+    "tanh": (pt.tanh, np.tanh),
+    "sigmoid": (pt.sigmoid, lambda x: _sigmoid(x)),
+    "softplus": (pt.softplus, lambda x: np.logaddexp(np.zeros_like(x), x)),
+}
+
+def _sigmoid(x):
+    # scipy's expit gives 0 below -709 (its exp(-x) overflows); this is exact there.
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+SPECIALS = [
+    0.0, -0.0, np.inf, -np.inf, np.nan, -np.nan, 1.0, -1.0, 0.5, -0.5, 2.0,
+    0.34657359027997264, -0.34657359027997264, 0.3465, 0.3466, 1.4142135623730951,
+    0.7071067811865476, 709.782712893384, 709.79, 710.0, -708.39, -708.4, -745.13,
+    -745.14, -746.0, 18.0, 33.3, 36.8, 37.0, -37.0, 1e-300, -1e-300, 1e-20,
+    -1e-20, 1e-8, -1e-8, 5e-324, -5e-324, 2.2250738585072014e-308, 1e300, -1e300,
+    1.7976931348623157e308, -1.7976931348623157e308, -0.9999999999, -1.0, -1.5,
+    20.0, -20.0, 22.0, 40.0, 88.72, 88.73, -87.33, -103.98, -104.0,
+]
+
+
+def _values(dtype, n=200_000, seed=0):
+    """Random bit patterns (every exponent, subnormals, both signs) and specials."""
+    rng = np.random.default_rng(seed)
+    itype = np.int64 if dtype == np.float64 else np.int32
+    info = np.iinfo(itype)
+    bits = rng.integers(info.min, info.max, n, dtype=itype, endpoint=True)
+    everywhere = bits.view(dtype)
+    moderate = rng.uniform(-60, 60, n).astype(dtype)
+    small = (rng.uniform(-1, 1, n) * 10.0 ** rng.uniform(-12, 0, n)).astype(dtype)
+    with np.errstate(over="ignore"):
+        specials = np.array(SPECIALS, dtype=dtype)
+    return np.concatenate([everywhere, moderate, small, specials])
+
+
+def _compiled(name, dtype):
+    graph_fn, _ = REFERENCES[name]
+    x = pt.vector("x", dtype=np.dtype(dtype).name)
+    fn = pytensor.function([x], graph_fn(x), mode=fast_math_mode(None))
+    ops = [type(node.op.scalar_op).__name__ for node in fn.maker.fgraph.toposort()]
+    assert any(op.startswith("Fast") for op in ops), ops
+    return fn
+
+
+def _ulps(a, b):
+    """Distance in float32 units in the last place (same sign, finite)."""
+    ia = a.view(np.int32).astype(np.int64)
+    ib = b.view(np.int32).astype(np.int64)
+    ia = np.where(ia < 0, -(ia & 0x7FFFFFFF), ia)
+    ib = np.where(ib < 0, -(ib & 0x7FFFFFFF), ib)
+    return np.abs(ia - ib)
+
+
+def _check_specials(got, want):
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    inf = np.isinf(want)
+    np.testing.assert_array_equal(got[inf], want[inf])
+    zero = want == 0
+    np.testing.assert_array_equal(got[zero], want[zero])
+    return ~(np.isnan(want) | inf | zero)
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCES))
+def test_float64_within_1e_14_relative_of_numpy(name):
+    x = _values(np.float64)
+    with np.errstate(all="ignore"):
+        want = REFERENCES[name][1](x)
+    got = _compiled(name, np.float64)(x)
+    finite = _check_specials(got, want)
+    # Subnormal results carry fewer digits: allow two of their units there.
+    tol = np.maximum(1e-14 * np.abs(want[finite]), 2 * 5e-324)
+    bad = np.abs(got[finite] - want[finite]) > tol
+    assert not bad.any(), (x[finite][bad][:5], got[finite][bad][:5])
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCES))
+def test_float32_within_1_ulp_of_numpy_rounded(name):
+    # The reference is NumPy's float64 result rounded to float32: NumPy's own
+    # float32 log is up to 3 ulp away from it.
+    x = _values(np.float32)
+    with np.errstate(all="ignore"):
+        want = REFERENCES[name][1](x.astype(np.float64)).astype(np.float32)
+    got = _compiled(name, np.float32)(x)
+    assert got.dtype == np.float32
+    finite = _check_specials(got, want)
+    ulps = _ulps(got[finite], want[finite])
+    assert ulps.max() <= 1, x[finite][np.argmax(ulps)]
+
+
+@pytest.mark.parametrize("name", sorted(KERNELS))
+def test_kernels_keep_signed_zero_and_nan(name):
+    fn = _compiled(name, np.float64)
+    x = np.array([-0.0, 0.0, np.nan])
+    with np.errstate(all="ignore"):
+        want = REFERENCES[name][1](x)
+    got = fn(x)
+    assert np.isnan(got[2])
+    np.testing.assert_array_equal(np.signbit(got[:2]), np.signbit(want[:2]))
+
+
+def test_gradients_are_the_base_ops():
+    x = pt.vector("x")
+    base = pt.tanh(x).owner.op.scalar_op
+    fast = FAST_OPS[type(base)](base.output_types_preference)
+    y = pt.elemwise.Elemwise(fast)(x)
+    g = pytensor.function([x], pytensor.grad(y.sum(), x), mode="FAST_COMPILE")
+    np.testing.assert_allclose(g(np.array([0.3])), 1 - np.tanh(0.3) ** 2)
+
+
+def test_compile_function_uses_fast_kernels():
+    x = pt.matrix("x")
+    fn = compile_function([x], pt.tanh(x) + pt.sigmoid(x))
+    assert "fast_tanh" in fn.graph_str() and "fast_sigmoid" in fn.graph_str()
+
+
+def test_other_backends_keep_their_mode():
+    assert fast_math_mode("FAST_COMPILE") == "FAST_COMPILE"
+    x = pt.vector("x")
+    fn = pytensor.function([x], pt.exp(x), mode=fast_math_mode("FAST_COMPILE"))
+    assert "Fast" not in str(fn.maker.fgraph.toposort())
+
+
+def test_integer_inputs_are_left_alone():
+    x = pt.vector("x", dtype="int64")
+    fn = pytensor.function([x], pt.exp(x), mode=fast_math_mode(None))
+    np.testing.assert_allclose(fn(np.array([0, 1])), np.exp([0, 1]))
+
+
+@pytest.mark.parametrize("expand", [lambda v: v[None, :], lambda v: v[:, None]])
+def test_expand_dims_become_contiguous_reshapes(expand):
+    x, v = pt.matrix("x"), pt.vector("v")
+    fn = compile_function([x, v], pt.tanh(x + expand(v)))
+    ops = [type(node.op) for node in fn.fn.maker.fgraph.toposort()]
+    assert ContiguousExpandDims in ops
+    data = np.arange(12.0).reshape(3, 4) / 10
+    strided = np.arange(8.0)[::2] / 10  # a non-contiguous vector still works
+    vec = strided if expand(v).type.shape[0] == 1 else strided[:3]
+    np.testing.assert_allclose(fn(data, vec), np.tanh(data + expand(vec)))
