@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint bench clean setup
+.PHONY: demo test lint bench clean setup docs
 
 setup: $(STAMP)
 
@@ -27,6 +27,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadfile -q $(PYTEST_ARGS)
 
+# The documentation site (API reference, user guide, gallery) into doc/_build/html;
+# warnings are errors, as in tests/test_docs.py.
+docs: $(STAMP)
+	cd doc && MPLBACKEND=Agg ../$(PY) -m sphinx -W --keep-going -b html . _build/html
+
 lint: $(STAMP)
 	$(PY) -m ruff check sklearn_pylearn tests benchmarks examples
 
@@ -34,4 +39,4 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_preprocessing.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info doc/_build doc/generated doc/auto_examples doc/api.rst

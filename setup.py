@@ -21,7 +21,11 @@ INSTALL_REQUIRES = [
     "pyarrow>=15",
     "joblib>=1.3",
     "tqdm>=4.60",
+    "pyyaml>=6",
 ]
+
+# The docs build (tests/test_docs.py builds the site, so the test extra has them too).
+DOCS = ["sphinx>=7", "numpydoc>=1.6", "sphinx-gallery>=0.16", "myst-parser>=3"]
 
 EXTRAS = {
     "test": [
@@ -32,8 +36,11 @@ EXTRAS = {
         "pyarrow>=15",
         "ruff>=0.6",
         "rich>=13",
+        "matplotlib>=3.8",
+        *DOCS,
     ],
-    "docs": ["sphinx>=7", "numpydoc>=1.6"],
+    "plot": ["matplotlib>=3.8"],
+    "docs": [*DOCS, "matplotlib>=3.8"],
     "dask": ["dask[distributed]>=2024.1", "dask-ml>=2024.1"],
     "bench": ["torch==2.13.0"],
 }

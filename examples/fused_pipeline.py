@@ -1,5 +1,10 @@
-"""A fused preprocessing pipeline: one compiled graph, affine steps folded, and a grid
-search whose compile count depends on graph structures, not on fits.
+"""
+A fused pipeline: one compiled graph, one compile per structure
+===============================================================
+
+A preprocessing pipeline whose affine steps fold into one matrix product, and a grid
+search whose compile count depends on graph structures, not on fits. The figure draws
+the fusion plan.
 
     python examples/fused_pipeline.py
 """
@@ -35,6 +40,10 @@ def main():
         f"{after['hits'] - before['hits']} cache hits"
     )
     print("best:", grid.best_params_, f"accuracy {grid.best_score_:.3f}")
+
+    from sklearn_pylearn.plotting import ModelGraphDisplay
+
+    ModelGraphDisplay.from_estimator(pipe)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,10 @@
-"""Several named outputs of a learner from ONE compiled function (seed datalearn:
-"a Learner may compute various things").
+"""
+Named outputs: several per-sample results from one compiled function
+=====================================================================
+
+A learner computes predictions, probabilities, the negative log-likelihood and the
+class error together (seed datalearn: "a Learner may compute various things"); the
+forward pass is shared. The figure shows the test samples' nll, by correctness.
 
     python examples/named_outputs.py
 """
@@ -20,6 +25,16 @@ def main():
     print(frame.head())
     nll, error = frame["nll"].mean(), frame["class_error"].mean()
     print(f"mean nll {nll:.3f}, error rate {error:.3f}")
+
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    for wrong, group in frame.groupby("class_error"):
+        label = "misclassified" if wrong else "correct"
+        ax.hist(group["nll"], bins=20, alpha=0.7, label=label)
+    ax.set_xlabel("negative log-likelihood of the true class")
+    ax.set_ylabel("test samples")
+    ax.legend()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,11 @@
-"""Training that is checkpointed, stopped part-way and resumed, ending with
+"""
+Resumable training: checkpointed, stopped part-way, resumed
+============================================================
+
+Training that is checkpointed, stopped part-way and resumed, ending with
 exactly the parameters of an uninterrupted run: first an MLPClassifier with
-``checkpoint_dir``, then a training program written by hand.
+``checkpoint_dir``, then a training program written by hand. The figure shows the
+interrupted-then-resumed loss curve on top of the uninterrupted one.
 
     python examples/resumable_training.py
 """
@@ -55,7 +60,21 @@ def estimator():
     est.set_params(hooks=None).fit(X, y)  # the same directory: it resumes
     same = all(np.array_equal(a, b) for a, b in zip(est.coefs_, reference.coefs_))
     print(f"resumed to epoch {est.n_iter_}; weights identical: {same}")
+    plot_curves(reference, est)
     return same
+
+
+def plot_curves(reference, resumed):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    epochs = np.arange(1, len(reference.loss_curve_) + 1)
+    ax.plot(epochs, reference.loss_curve_, lw=6, alpha=0.3, label="uninterrupted")
+    ax.plot(epochs, resumed.loss_curve_, "o--", label="interrupted at 2, resumed")
+    ax.axvline(2.5, color="grey", ls=":")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training loss")
+    ax.legend()
 
 
 # ---------------------------------------------------------- a hand-written program

@@ -1,22 +1,56 @@
-"""Command line: ``python -m sklearn_pylearn demo | warmup`` and ``--version``."""
+"""Command line: ``python -m sklearn_pylearn demo | run CONFIG | resume DIR | warmup``
+and ``--version``."""
 
 import argparse
 import sys
 
-from . import __version__
+EXAMPLE = """\
+example experiment (exp.yaml):
+
+  data:
+    sklearn: load_digits      # or parquet: PATH / csv: PATH, input: [...], target: COL
+    split: {test_size: 0.25, random_state: 0}
+  model:
+    estimator: sklearn_pylearn.neural_network.MLPClassifier
+    params: {hidden_layer_sizes: [64], max_iter: 30, random_state: 0}
+  fit: {checkpoint: true}           # resumable after kill -9
+  evaluate:
+    metrics: [accuracy]
+
+  python -m sklearn_pylearn run exp.yaml --output runs/mlp
+  python -m sklearn_pylearn resume runs/mlp   # after an interruption, anywhere
+"""
 
 
-def main(argv=None):
-    """Parse the command line and run the chosen job; returns the exit code."""
+def _parser():
+    from . import __version__
+
     parser = argparse.ArgumentParser(
         prog="python -m sklearn_pylearn",
         description="sklearn_pylearn: scikit-learn estimators compiled with PyTensor",
+        epilog=EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "--version", action="version", version=f"sklearn_pylearn {__version__}"
     )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("demo", help="fit a fused preprocessing pipeline and show caching")
+    run = sub.add_parser(
+        "run",
+        help="run a YAML experiment",
+        epilog=EXAMPLE,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument("config", help="the experiment's YAML file")
+    run.add_argument(
+        "--output", help="the run's directory (default: runs/<config name>)"
+    )
+    run.add_argument(
+        "--resume", action="store_true", help="continue the run in --output"
+    )
+    resume = sub.add_parser("resume", help="continue an interrupted run")
+    resume.add_argument("directory", help="the run's directory")
     warm = sub.add_parser(
         "warmup",
         help="compile the graphs a typical session uses, once per machine",
@@ -30,13 +64,33 @@ def main(argv=None):
     warm.add_argument("--job", action="append", help="run only this job (repeatable)")
     warm.add_argument("--list", action="store_true", help="list the jobs and exit")
     warm.add_argument("--no-progress", action="store_true", help="no progress bar")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv=None):
+    """Parse the command line and run the chosen job; returns the exit code."""
+    args = _parser().parse_args(argv)
     if args.command == "demo":
         from ._demo import run_demo
 
         run_demo()
-    elif args.command == "warmup":
+        return 0
+    if args.command == "warmup":
         return _warmup(args)
+    from .exceptions import ExperimentConfigError
+    from .experiment import resume_experiment, run_experiment
+
+    try:
+        if args.command == "run":
+            from pathlib import Path
+
+            output = args.output or str(Path("runs") / Path(args.config).stem)
+            run_experiment(args.config, output, resume=args.resume)
+        else:
+            resume_experiment(args.directory)
+    except ExperimentConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -9,6 +9,7 @@ __all__ = [
     "CompileError",
     "CorruptCheckpointError",
     "CorruptCheckpointWarning",
+    "ExperimentConfigError",
     "NotFittedError",
     "ProgramError",
     "SklearnPylearnError",
@@ -68,3 +69,31 @@ class CheckpointVersionError(CheckpointError):
 
 class CorruptCheckpointWarning(UserWarning):
     """The newest checkpoint was unusable and an older one is used instead."""
+
+
+# Experiments: the YAML runner.
+
+
+class ExperimentConfigError(SklearnPylearnError, ValueError):
+    """An experiment's config has problems; ``problems`` lists each with its key path.
+
+    Examples
+    --------
+    >>> err = ExperimentConfigError(["model.params.C: expected a number"])
+    >>> print(err)
+    the experiment has 1 problem(s):
+      - model.params.C: expected a number
+    """
+
+    def __init__(self, problems):
+        if isinstance(problems, str):
+            self.problems = [problems]
+            message = problems
+        else:
+            self.problems = list(problems)
+            lines = "\n".join(f"  - {p}" for p in self.problems)
+            message = f"the experiment has {len(self.problems)} problem(s):\n{lines}"
+        super().__init__(message)
+
+    def __reduce__(self):
+        return type(self), (self.problems if len(self.problems) > 1 else str(self),)

@@ -106,7 +106,7 @@ class Pipeline(sk_pipeline.Pipeline):
         The class labels, when the last step is a classifier.
     n_features_in_ : int
         Number of features seen by the first step during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen by the first step during fit.
 
     See Also

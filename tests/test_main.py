@@ -50,3 +50,11 @@ def test_cli_version_as_a_module():
         check=True,
     )
     assert result.stdout.startswith("sklearn_pylearn ")
+
+
+def test_cli_help_shows_an_example_experiment(capsys):
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    help_text = capsys.readouterr().out
+    assert "estimator: sklearn_pylearn.neural_network.MLPClassifier" in help_text
+    assert "resume" in help_text

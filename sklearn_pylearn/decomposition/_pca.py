@@ -48,16 +48,16 @@ default="auto"
 
     Attributes
     ----------
-    components_ : ndarray of shape (n_components_, n_features)
-    explained_variance_ : ndarray of shape (n_components_,)
-    explained_variance_ratio_ : ndarray of shape (n_components_,)
-    singular_values_ : ndarray of shape (n_components_,)
+    components_ : ndarray of shape (`n_components_`, n_features)
+    explained_variance_ : ndarray of shape (`n_components_`,)
+    explained_variance_ratio_ : ndarray of shape (`n_components_`,)
+    singular_values_ : ndarray of shape (`n_components_`,)
     mean_ : ndarray of shape (n_features,)
     n_components_ : int
     noise_variance_ : float
     n_samples_ : int
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
     Examples
     --------
@@ -89,7 +89,7 @@ default="auto"
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, n_components_), of ``X``'s float dtype
+        X_new : ndarray of shape (n_samples, `n_components_`), of ``X``'s float dtype
         """
         return self._run_symbolic(X, "transform")
 

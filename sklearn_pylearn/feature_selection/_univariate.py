@@ -166,7 +166,7 @@ class SelectKBest(SymbolicSelectorMixin, sk_fs.SelectKBest):
     scores_ : ndarray of shape (n_features,)
     pvalues_ : ndarray of shape (n_features,) or None
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
     Examples
     --------

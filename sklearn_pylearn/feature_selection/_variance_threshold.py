@@ -27,7 +27,7 @@ class VarianceThreshold(SymbolicSelectorMixin, sk_fs.VarianceThreshold):
     ----------
     variances_ : ndarray of shape (n_features,)
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
     Examples
     --------

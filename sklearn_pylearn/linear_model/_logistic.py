@@ -53,7 +53,7 @@ class LogisticRegression(
     objective, so coefficients match :class:`sklearn.linear_model.LogisticRegression`
     with ``solver="lbfgs"`` on the same data and settings. ``solver="sgd"`` and
     ``"adam"`` train by minibatches as a runtime program. Prediction,
-    probabilities and named outputs (:meth:`compute`) are compiled graphs that fuse
+    probabilities and named outputs (``compute``) are compiled graphs that fuse
     as the final step of :class:`sklearn_pylearn.pipeline.Pipeline`.
 
     Parameters
@@ -90,7 +90,7 @@ class LogisticRegression(
     intercept_ : ndarray of shape (1,) or (n_classes,)
     n_iter_ : ndarray of shape (1,)
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
     Examples
     --------

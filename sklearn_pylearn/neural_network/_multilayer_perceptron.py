@@ -42,7 +42,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     parameters, defaults, initial weights (for the same ``random_state``) and
     fitted attributes. Training runs one compiled function per minibatch whose
     hyper-parameters are inputs, so clones in a grid search share one compiled
-    step; prediction and :meth:`compute` are compiled graphs, and the
+    step; prediction and ``compute`` are compiled graphs, and the
     prediction fuses as the last step of :class:`sklearn_pylearn.pipeline.Pipeline`.
 
     Parameters

@@ -50,7 +50,7 @@ class StandardScaler(SymbolicMixin, sk_preprocessing.StandardScaler):
     var_ : ndarray of shape (n_features,) or None
         Per-feature variance.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Defined when ``X`` has string column names.
     n_samples_seen_ : int or ndarray of shape (n_features,)
 
@@ -162,7 +162,7 @@ class MinMaxScaler(SymbolicMixin, sk_preprocessing.MinMaxScaler):
         Per-feature relative scaling of the data.
     data_min_, data_max_, data_range_ : ndarray of shape (n_features,)
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
     n_samples_seen_ : int
 
     Examples

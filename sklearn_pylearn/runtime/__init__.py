@@ -33,9 +33,11 @@ from .checkpoint import (
     list_checkpoints,
     load_latest,
     read_checkpoint,
+    write_atomic,
     write_checkpoint,
 )
 from .hooks import Checkpoint, EarlyStopping, History, Hook, ProgressBar, improves
+from .optimize import batched, optimize
 from .program import (
     BREAK,
     BUFFER_REPEAT,
@@ -85,12 +87,15 @@ __all__ = [
     "VirtualMachine",
     "count_steps",
     "element_from_data",
+    "batched",
     "handle_interrupts",
     "improves",
     "latest_checkpoint",
     "list_checkpoints",
     "load_latest",
+    "optimize",
     "read_checkpoint",
     "register_trusted",
+    "write_atomic",
     "write_checkpoint",
 ]

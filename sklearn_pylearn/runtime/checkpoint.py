@@ -52,6 +52,7 @@ __all__ = [
     "load_latest",
     "read_checkpoint",
     "write_checkpoint",
+    "write_atomic",
 ]
 
 FORMAT = "sklearn_pylearn.runtime.checkpoint"
@@ -105,6 +106,43 @@ def _write_file(path: Path, data: bytes) -> None:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
+
+
+def write_atomic(path: str | os.PathLike, data: bytes | str) -> Path:
+    """Write one file so that a reader sees the old content or the new, never half.
+
+    The data goes to a temporary file in the same directory, which is fsynced and
+    renamed over ``path``; the directory is fsynced after the rename.
+
+    Parameters
+    ----------
+    path : path-like
+    data : bytes or str
+        A str is written as UTF-8.
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "metrics.json"
+    >>> write_atomic(target, '{"accuracy": 0.9}').read_text()
+    '{"accuracy": 0.9}'
+    """
+    path = Path(path)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        _write_file(tmp, data)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    _fsync_dir(path.parent)
+    return path
 
 
 def _pid_alive(pid: int) -> bool:

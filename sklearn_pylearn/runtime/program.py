@@ -278,9 +278,9 @@ class REPEAT(_Repeat):
 class BUFFER_REPEAT(_Repeat):
     """Run the body ``n`` times; the result is the list of the ``n`` results.
 
-    When the body is ``CALL("src.read")`` and ``src.read`` is marked as
-    batched, the runtime's (not yet public) ``optimize`` turns the element into
-    one batched read.
+    When the body is ``CALL("src.read")`` and ``src.read`` is marked with
+    :func:`~sklearn_pylearn.runtime.batched`, :func:`~sklearn_pylearn.runtime.optimize`
+    turns the element into one batched read.
 
     Examples
     --------

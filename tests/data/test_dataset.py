@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from sklearn_pylearn.data import Dataset, Sample
-from sklearn_pylearn.runtime import BUFFER_REPEAT, CALL, VirtualMachine, optimize
+from sklearn_pylearn.runtime import BUFFER_REPEAT, CALL, VirtualMachine
 
 
 @pytest.fixture
@@ -96,11 +96,18 @@ def test_next_walks_samples_and_buffer_repeat_collects_them():
     first = VirtualMachine(prog, context={"data": ds}).run()
     assert [s.target for s in first] == [0, 10, 20]
     assert ds.get_state() == {"cursor": 3}
-    fast, ctx = optimize(prog, {"data": ds})
-    assert str(fast) == "CALL(data.next_many, 3)"
-    assert [s.target for s in VirtualMachine(fast, context=ctx).run()] == [30, 40, 0]
+    assert [s.target for s in ds.next_many(3)] == [30, 40, 0]
     ds.set_state({"cursor": 4})
     assert ds.next().target == 40
+
+
+def test_the_seed_syntax_call_dataset_next():
+    # plugin_JB: BUFFER_REPEAT(n, CALL(dataset.next)) with the bound method
+    ds = Dataset(input=np.arange(4.0), target=np.arange(4))
+    prog = BUFFER_REPEAT(3, CALL(ds.next))
+    vm = VirtualMachine(prog)
+    assert [s.target for s in vm.run()] == [0, 1, 2]
+    assert "Dataset" in str(prog)
 
 
 def test_pickle_keeps_data_and_cursor_not_variables():

@@ -39,7 +39,7 @@ from sklearn_pylearn.runtime import (
     VirtualMachine,
     register_trusted,
 )
-from sklearn_pylearn.runtime._optimize import batched
+from sklearn_pylearn.runtime.optimize import batched
 
 __all__ = [
     "DEBUG_CALLS",

@@ -11,7 +11,7 @@ from sklearn_pylearn.runtime import (
     SEQ,
     VirtualMachine,
 )
-from sklearn_pylearn.runtime._optimize import batched, optimize
+from sklearn_pylearn.runtime.optimize import batched, optimize
 from tests.runtime.fixtures import NumpyAffine, RegressionData
 
 

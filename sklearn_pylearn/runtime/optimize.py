@@ -1,8 +1,8 @@
 """Program optimisations from the seed: batched reads and merged calls.
 
-Not public: no learner produces a program these apply to yet (a SEQ of
-compiled calls merged into one compiled call is the intended use). The
-runtime's tests keep them working until a learner needs them.
+Datasets (:mod:`sklearn_pylearn.data`) mark their reads ``@batched``; merging a
+SEQ of compiled calls into one compiled call waits for a learner that exposes
+``merge_with`` on its steps.
 
 - **Batched reads.** ``BUFFER_REPEAT(n, CALL("src.read"))`` becomes
   ``CALL("src.read_many", n)`` when ``src.read`` is marked with
@@ -36,7 +36,7 @@ def batched(method_name: str) -> Callable[[Callable], Callable]:
 
     Examples
     --------
-    >>> from sklearn_pylearn.runtime import BUFFER_REPEAT, CALL
+    >>> from sklearn_pylearn.runtime import BUFFER_REPEAT, CALL, batched, optimize
     >>> class Counter:
     ...     def __init__(self):
     ...         self.i = 0
@@ -92,7 +92,7 @@ def optimize(
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_pylearn.runtime import FILT, SEQ
+    >>> from sklearn_pylearn.runtime import FILT, SEQ, optimize
     >>> class Affine:  # x -> x @ W + b; two in a row merge into one
     ...     def __init__(self, W, b):
     ...         self.W, self.b = W, b

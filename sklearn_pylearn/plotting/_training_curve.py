@@ -1,0 +1,118 @@
+"""TrainingCurveDisplay: the loss (and validation score) of an iterative learner."""
+
+import numpy as np
+
+from ._base import final_step, new_axes
+
+__all__ = ["TrainingCurveDisplay"]
+
+
+class TrainingCurveDisplay:
+    """Loss and validation score per epoch, as scikit-learn's displays draw.
+
+    Parameters
+    ----------
+    loss_curve : array-like of shape (n_epochs,)
+    validation_scores : array-like of shape (n_epochs,) or None
+    estimator_name : str or None
+
+    Attributes
+    ----------
+    ax_ : matplotlib Axes
+        The loss axes.
+    figure_ : matplotlib Figure
+    lines_ : list of Line2D
+        The loss line, then the validation line when there is one (drawn on a twin
+        axes, ``ax2_``, since scores and losses have other scales).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from sklearn_pylearn.neural_network import MLPClassifier
+    >>> X = np.random.RandomState(0).rand(60, 4); y = (X[:, 0] > 0.5).astype(int)
+    >>> clf = MLPClassifier(hidden_layer_sizes=(8,), max_iter=5, random_state=0)
+    >>> disp = TrainingCurveDisplay.from_estimator(clf.fit(X, y))
+    >>> len(disp.lines_[0].get_xdata())
+    5
+    """
+
+    def __init__(self, *, loss_curve, validation_scores=None, estimator_name=None):
+        self.loss_curve = loss_curve
+        self.validation_scores = validation_scores
+        self.estimator_name = estimator_name
+
+    @classmethod
+    def from_estimator(cls, estimator, *, ax=None):
+        """Plot the curves a fitted iterative learner (or pipeline) recorded.
+
+        Parameters
+        ----------
+        estimator : fitted estimator or Pipeline
+            Its last step has ``loss_curve_`` (every iterative learner of this
+            library, and scikit-learn's MLPs) and maybe ``validation_scores_``.
+        ax : matplotlib Axes, optional
+
+        Returns
+        -------
+        TrainingCurveDisplay
+        """
+        final = final_step(estimator)
+        curve = getattr(final, "loss_curve_", None)
+        if curve is None or len(curve) == 0:
+            raise ValueError(
+                f"TrainingCurveDisplay: {type(final).__name__} recorded no loss_curve_ "
+                "(is it fitted, and an iterative learner such as MLPClassifier, "
+                "BernoulliRBM or a solver='sgd'/'adam' LogisticRegression?)"
+            )
+        scores = getattr(final, "validation_scores_", None)
+        disp = cls(
+            loss_curve=curve,
+            validation_scores=scores or None,
+            estimator_name=type(final).__name__,
+        )
+        return disp.plot(ax=ax)
+
+    @classmethod
+    def from_history(cls, path, *, ax=None):
+        """Plot a run's ``history.csv`` (``epoch``, ``loss``, ``validation_score``).
+
+        Returns
+        -------
+        TrainingCurveDisplay
+        """
+        import pandas as pd
+
+        history = pd.read_csv(path)
+        scores = history.get("validation_score")
+        disp = cls(
+            loss_curve=history["loss"].to_numpy(),
+            validation_scores=None if scores is None else scores.to_numpy(),
+        )
+        return disp.plot(ax=ax)
+
+    def plot(self, *, ax=None):
+        """Draw the curves.
+
+        Returns
+        -------
+        self
+        """
+        self.figure_, self.ax_ = new_axes(ax)
+        epochs = np.arange(1, len(self.loss_curve) + 1)
+        (loss,) = self.ax_.plot(epochs, self.loss_curve, color="C0", label="loss")
+        self.lines_ = [loss]
+        self.ax_.set_xlabel("epoch")
+        self.ax_.set_ylabel("training loss")
+        if self.validation_scores is not None and len(self.validation_scores):
+            self.ax2_ = self.ax_.twinx()
+            (val,) = self.ax2_.plot(
+                epochs, self.validation_scores, color="C1", label="validation score"
+            )
+            self.ax2_.set_ylabel("validation score")
+            self.lines_.append(val)
+        self.ax_.legend(handles=self.lines_, loc="best")
+        if self.estimator_name:
+            self.ax_.set_title(f"{self.estimator_name}: training curve")
+        return self
