@@ -16,7 +16,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..base import NamedOutputsMixin, SymbolicTransformerMixin
+from ..base import NamedOutputsMixin, SymbolicMixin
 from ..runtime import register_trusted
 from ..symbolic.autoencoder import (
     corrupt,
@@ -101,7 +101,7 @@ def _objective(corruption, activation, loss, tied):
 
 class DenoisingAutoencoder(
     NamedOutputsMixin,
-    SymbolicTransformerMixin,
+    SymbolicMixin,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     BaseEstimator,

@@ -18,7 +18,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..base import NamedOutputsMixin, SymbolicTransformerMixin
+from ..base import NamedOutputsMixin, SymbolicMixin
 from ..symbolic.compile import compile_function
 from ..symbolic.energy import (
     free_energy,
@@ -61,7 +61,7 @@ def add_generator(inputs, generator):
 
 class BernoulliRBM(
     NamedOutputsMixin,
-    SymbolicTransformerMixin,
+    SymbolicMixin,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     BaseEstimator,
