@@ -112,13 +112,10 @@ class PresampledNoise:
         return nxt, draw
 
 
-Rng = RandomGeneratorVariable | PresampledNoise
-
-
 class GibbsStep(NamedTuple):
     """One ``v -> h -> v`` Gibbs step: the next generator first, then the chain."""
 
-    rng: Rng
+    rng: RandomGeneratorVariable | PresampledNoise
     h_mean: TensorVariable
     h_sample: TensorVariable
     v_mean: TensorVariable
@@ -132,7 +129,9 @@ def _check_visible(visible: str) -> None:
         )
 
 
-def _bernoulli(rng: Rng, p: TensorVariable) -> tuple[Rng, TensorVariable]:
+def _bernoulli(
+    rng: RandomGeneratorVariable | PresampledNoise, p: TensorVariable
+) -> tuple[RandomGeneratorVariable | PresampledNoise, TensorVariable]:
     """Draw ``u < p`` with ``u`` uniform on [0, 1), in ``p``'s dtype."""
     next_rng, u = rng.uniform(size=p.shape, dtype=p.dtype)
     return next_rng, pt.cast(pt.lt(u, p), p.dtype)
@@ -206,8 +205,11 @@ def free_energy(
 
 
 def sample_hidden(
-    v: TensorVariable, W: TensorVariable, c: TensorVariable, rng: Rng
-) -> tuple[Rng, TensorVariable, TensorVariable]:
+    v: TensorVariable,
+    W: TensorVariable,
+    c: TensorVariable,
+    rng: RandomGeneratorVariable | PresampledNoise,
+) -> tuple[RandomGeneratorVariable | PresampledNoise, TensorVariable, TensorVariable]:
     """Sample binary hidden units given ``v``.
 
     Returns
@@ -235,9 +237,9 @@ def sample_visible(
     h: TensorVariable,
     W: TensorVariable,
     b: TensorVariable,
-    rng: Rng,
+    rng: RandomGeneratorVariable | PresampledNoise,
     visible: str = "bernoulli",
-) -> tuple[Rng, TensorVariable, TensorVariable]:
+) -> tuple[RandomGeneratorVariable | PresampledNoise, TensorVariable, TensorVariable]:
     """Sample visible units given ``h``: 0/1 draws, or the mean plus unit noise.
 
     Returns
@@ -269,7 +271,7 @@ def gibbs_vhv(
     W: TensorVariable,
     b: TensorVariable,
     c: TensorVariable,
-    rng: Rng,
+    rng: RandomGeneratorVariable | PresampledNoise,
     visible: str = "bernoulli",
 ) -> GibbsStep:
     """One Gibbs step from the visible units: ``h ~ P(h | v)``, then ``v' ~ P(v | h)``.
@@ -304,10 +306,10 @@ def cd_chain(
     W: TensorVariable,
     b: TensorVariable,
     c: TensorVariable,
-    rng: Rng,
+    rng: RandomGeneratorVariable | PresampledNoise,
     k: int = 1,
     visible: str = "bernoulli",
-) -> tuple[Rng, TensorVariable]:
+) -> tuple[RandomGeneratorVariable | PresampledNoise, TensorVariable]:
     """Run ``k`` Gibbs steps from ``v_start``: the negative phase of CD-k.
 
     ``k`` is structure (the steps are unrolled in the graph), so it is a Python int.
@@ -343,10 +345,10 @@ def pcd_chain(
     W: TensorVariable,
     b: TensorVariable,
     c: TensorVariable,
-    rng: Rng,
+    rng: RandomGeneratorVariable | PresampledNoise,
     k: int = 1,
     visible: str = "bernoulli",
-) -> tuple[Rng, TensorVariable, TensorVariable]:
+) -> tuple[RandomGeneratorVariable | PresampledNoise, TensorVariable, TensorVariable]:
     """Advance a persistent chain held as hidden samples, as scikit-learn keeps it.
 
     ``v ~ P(v | h_start)``, then ``k - 1`` more Gibbs steps, then the hidden means of
