@@ -120,8 +120,8 @@ class CompiledFunction:
         return pytensor.dprint(self.fn, file="str", print_type=True)
 
 
-def _as_input(value: Any, dtype: np.dtype | None) -> Any:
-    if dtype is None:  # a non-tensor input (a random generator) passes through
+def _as_input(value: Any, dtype: str | None) -> Any:
+    if dtype is None:
         return value
     if sp.issparse(value):
         return value if value.dtype == dtype else value.astype(dtype)
