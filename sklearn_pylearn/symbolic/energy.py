@@ -8,6 +8,12 @@ that the compiled function receives as an input, and return the next generator f
 so the caller threads one generator through a whole step and gets its next state back
 as an output: no shared variables, and a step is a pure function of its inputs.
 
+Where a compiled function is called very often (a training step per minibatch),
+:class:`PresampledNoise` stands in for the generator: the caller draws the uniform
+(and normal) numbers with NumPy and passes them as arrays. Numba's dispatcher types a
+``numpy.random.Generator`` argument on its slow Python path, which then types every
+other argument there too (tens of microseconds per array argument per call).
+
 The rules are the Theano deep learning tutorial's ``rbm.py`` (CD-k and PCD) and
 scikit-learn's ``BernoulliRBM`` (pseudo-likelihood by flipping one visible unit).
 """
@@ -17,12 +23,14 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import pytensor.tensor as pt
+from pytensor.tensor import get_vector_length
 from pytensor.tensor.random.variable import RandomGeneratorVariable
 from pytensor.tensor.variable import TensorVariable
 
 __all__ = [
     "VISIBLE_UNITS",
     "GibbsStep",
+    "PresampledNoise",
     "cd_chain",
     "cd_gradients",
     "free_energy",
@@ -37,13 +45,77 @@ __all__ = [
 
 VISIBLE_UNITS = ("bernoulli", "gaussian")
 
-Rng = RandomGeneratorVariable
+
+class PresampledNoise:
+    """Pre-drawn noise that stands in for a random-generator variable.
+
+    It offers the generator's ``uniform`` and ``normal`` methods, so every sampler
+    here takes it, and consumes consecutive segments of two symbolic vectors (its
+    "next state" is the same vectors with the offsets moved on). The caller draws
+    the vectors (``Generator.random`` and ``Generator.standard_normal``), long
+    enough for every draw of the graph: :attr:`uniform_used` and
+    :attr:`normal_used` of the returned noise say how much a graph consumed.
+
+    Parameters
+    ----------
+    uniform, normal : TensorVariable
+        Vectors of uniform [0, 1) and standard normal numbers.
+
+    Examples
+    --------
+    >>> import numpy as np, pytensor.tensor as pt
+    >>> u, z = pt.vector("u"), pt.vector("z")
+    >>> v, W, c = pt.matrix("v"), pt.matrix("W"), pt.vector("c")
+    >>> noise, _, h = sample_hidden(v, W, c, PresampledNoise(u, z))
+    >>> noise.uniform_used.eval({v: np.ones((2, 1)), W: np.ones((1, 3)), c: np.ones(3)})
+    array(6)
+    >>> h.eval({v: [[1.0]], W: [[0.0, 0.0]], c: [0.0, 0.0], u: [0.2, 0.7]})
+    array([[1., 0.]])
+    """
+
+    def __init__(
+        self,
+        uniform: TensorVariable,
+        normal: TensorVariable | None = None,
+        uniform_used: TensorVariable | int = 0,
+        normal_used: TensorVariable | int = 0,
+    ) -> None:
+        self.uniform_vector = uniform
+        self.normal_vector = normal
+        self.uniform_used = pt.as_tensor_variable(uniform_used)
+        self.normal_used = pt.as_tensor_variable(normal_used)
+
+    def _take(self, vector, used, size, dtype):
+        if vector is None:
+            raise ValueError(
+                "PresampledNoise was given no normal vector; pass normal=... to "
+                "sample Gaussian units."
+            )
+        n = pt.prod(size)
+        draw = vector[used : used + n].reshape(size, ndim=get_vector_length(size))
+        return used + n, draw if dtype is None else pt.cast(draw, dtype)
+
+    def uniform(self, size, dtype=None) -> tuple[PresampledNoise, TensorVariable]:
+        """The next ``size`` uniform numbers, and the noise that follows them."""
+        used, draw = self._take(self.uniform_vector, self.uniform_used, size, dtype)
+        nxt = PresampledNoise(
+            self.uniform_vector, self.normal_vector, used, self.normal_used
+        )
+        return nxt, draw
+
+    def normal(self, size, dtype=None) -> tuple[PresampledNoise, TensorVariable]:
+        """The next ``size`` standard normal numbers, and the noise that follows."""
+        used, draw = self._take(self.normal_vector, self.normal_used, size, dtype)
+        nxt = PresampledNoise(
+            self.uniform_vector, self.normal_vector, self.uniform_used, used
+        )
+        return nxt, draw
 
 
 class GibbsStep(NamedTuple):
     """One ``v -> h -> v`` Gibbs step: the next generator first, then the chain."""
 
-    rng: Rng
+    rng: RandomGeneratorVariable | PresampledNoise
     h_mean: TensorVariable
     h_sample: TensorVariable
     v_mean: TensorVariable
@@ -57,7 +129,9 @@ def _check_visible(visible: str) -> None:
         )
 
 
-def _bernoulli(rng: Rng, p: TensorVariable) -> tuple[Rng, TensorVariable]:
+def _bernoulli(
+    rng: RandomGeneratorVariable | PresampledNoise, p: TensorVariable
+) -> tuple[RandomGeneratorVariable | PresampledNoise, TensorVariable]:
     """Draw ``u < p`` with ``u`` uniform on [0, 1), in ``p``'s dtype."""
     next_rng, u = rng.uniform(size=p.shape, dtype=p.dtype)
     return next_rng, pt.cast(pt.lt(u, p), p.dtype)
@@ -131,8 +205,11 @@ def free_energy(
 
 
 def sample_hidden(
-    v: TensorVariable, W: TensorVariable, c: TensorVariable, rng: Rng
-) -> tuple[Rng, TensorVariable, TensorVariable]:
+    v: TensorVariable,
+    W: TensorVariable,
+    c: TensorVariable,
+    rng: RandomGeneratorVariable | PresampledNoise,
+) -> tuple[RandomGeneratorVariable | PresampledNoise, TensorVariable, TensorVariable]:
     """Sample binary hidden units given ``v``.
 
     Returns
@@ -160,9 +237,9 @@ def sample_visible(
     h: TensorVariable,
     W: TensorVariable,
     b: TensorVariable,
-    rng: Rng,
+    rng: RandomGeneratorVariable | PresampledNoise,
     visible: str = "bernoulli",
-) -> tuple[Rng, TensorVariable, TensorVariable]:
+) -> tuple[RandomGeneratorVariable | PresampledNoise, TensorVariable, TensorVariable]:
     """Sample visible units given ``h``: 0/1 draws, or the mean plus unit noise.
 
     Returns
@@ -194,7 +271,7 @@ def gibbs_vhv(
     W: TensorVariable,
     b: TensorVariable,
     c: TensorVariable,
-    rng: Rng,
+    rng: RandomGeneratorVariable | PresampledNoise,
     visible: str = "bernoulli",
 ) -> GibbsStep:
     """One Gibbs step from the visible units: ``h ~ P(h | v)``, then ``v' ~ P(v | h)``.
@@ -229,10 +306,10 @@ def cd_chain(
     W: TensorVariable,
     b: TensorVariable,
     c: TensorVariable,
-    rng: Rng,
+    rng: RandomGeneratorVariable | PresampledNoise,
     k: int = 1,
     visible: str = "bernoulli",
-) -> tuple[Rng, TensorVariable]:
+) -> tuple[RandomGeneratorVariable | PresampledNoise, TensorVariable]:
     """Run ``k`` Gibbs steps from ``v_start``: the negative phase of CD-k.
 
     ``k`` is structure (the steps are unrolled in the graph), so it is a Python int.
@@ -268,10 +345,10 @@ def pcd_chain(
     W: TensorVariable,
     b: TensorVariable,
     c: TensorVariable,
-    rng: Rng,
+    rng: RandomGeneratorVariable | PresampledNoise,
     k: int = 1,
     visible: str = "bernoulli",
-) -> tuple[Rng, TensorVariable, TensorVariable]:
+) -> tuple[RandomGeneratorVariable | PresampledNoise, TensorVariable, TensorVariable]:
     """Advance a persistent chain held as hidden samples, as scikit-learn keeps it.
 
     ``v ~ P(v | h_start)``, then ``k - 1`` more Gibbs steps, then the hidden means of
