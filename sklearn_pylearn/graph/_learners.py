@@ -9,6 +9,7 @@ structure shares one compiled step. Frozen parameters are left out of the step
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -476,9 +477,14 @@ class CDk(Learner):
         if self.persistent:
             start = pt.matrix("chains", dtype=v_pos.type.dtype)
             chain_in = [start]
-        _, v_neg = cd_chain(
-            start, W, b, c, self.gibbs.var, self.k, _SAMPLERS[self.sampler]
-        )
+        with warnings.catch_warnings():
+            # The generator is a function input whose next state is an output, so
+            # a second graph built on it (a rebuilt or replaced model) is correct;
+            # PyTensor's warning is about shared generators.
+            warnings.filterwarnings("ignore", message="RandomGeneratorVariable .* used")
+            _, v_neg = cd_chain(
+                start, W, b, c, self.gibbs.var, self.k, _SAMPLERS[self.sampler]
+            )
         grads = cd_gradients(v_pos, v_neg, W, b, c, _SAMPLERS[self.sampler])
         lr = self.hyper["learning_rate"].var
         new_p = [p - lr * g for p, g in zip(p_vars, grads)]
