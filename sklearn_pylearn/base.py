@@ -110,11 +110,10 @@ def run_graph(estimator, X, method="transform"):
     """Run ``method``'s graph on validated array ``X``, compiled (cached).
 
     The graph is built and compiled on the first call only: the estimator keeps
-    it in a private memo (see :func:`_memo_entry`) keyed by the method, the input
-    dtype and format and the compile mode. A sparse ``X`` is first offered to
+    it in a private memo (``_memo_entry``) keyed by the method, the input dtype
+    and format and the compile mode. A sparse ``X`` is first offered to
     ``estimator._sparse_output(method)``, which raises when the estimator cannot
-    take it; float16 runs as
-    :func:`~sklearn_pylearn.utils.validation.float16_compute` says.
+    take it; float16 runs as ``utils.validation.float16_compute`` says.
 
     Returns
     -------
@@ -215,7 +214,7 @@ def _same_state(snapshot, estimator) -> bool:
 
 
 def _memo_entry(estimator, key):
-    """The estimator's memoised :class:`_GraphMemo` under ``key``, or None.
+    """The estimator's memoised ``_GraphMemo`` under ``key``, or None.
 
     None when nothing is memoised, when the estimator's state changed since (a
     refit, ``partial_fit``, ``set_params``) or when

@@ -96,15 +96,18 @@ def trusted_types():
     Returns
     -------
     names : list of str
-        Fully qualified names of every public estimator and of the public functions
-        estimators take as parameters (``f_classif``, ``f_regression``).
+        Fully qualified names of every public estimator, of the public functions
+        estimators take as parameters (``f_classif``, ``f_regression``) and of the
+        trainer that iterative learners keep for ``partial_fit``.
 
     Examples
     --------
     >>> "sklearn_pylearn.decomposition._pca.PCA" in trusted_types()
     True
     """
+    from .training import MinibatchTrainer
     from .utils.discovery import all_estimators, all_functions
 
     members = [obj for _, obj in all_estimators() + all_functions()]
+    members.append(MinibatchTrainer)  # iterative learners keep their trainer
     return sorted(f"{obj.__module__}.{obj.__qualname__}" for obj in members)
