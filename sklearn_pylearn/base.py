@@ -181,8 +181,33 @@ class _GraphMemo:
 
 
 def _state_snapshot(estimator) -> tuple:
-    state = vars(estimator).items()
-    return tuple((name, value, _items(value)) for name, value in state)
+    # Never a strong reference to an attribute that may lead back to the estimator
+    # (a trainer, a hook): the memo is a weak dictionary's value, so that would
+    # keep the estimator alive for good.
+    return tuple(
+        (name, _ref(value), _items(value)) for name, value in vars(estimator).items()
+    )
+
+
+_ATOMIC = (int, float, complex, str, bytes, bool, type(None), np.generic)
+
+
+def _ref(value):
+    """Something that tells whether an attribute still holds ``value``."""
+    if isinstance(value, _ATOMIC):
+        return value
+    try:
+        return weakref.ref(value)
+    except TypeError:  # a list, tuple or dict: by its id (its arrays are held weakly)
+        return id(value)
+
+
+def _holds(ref, value) -> bool:
+    if type(ref) is weakref.ref:
+        return ref() is value
+    if type(ref) is int and not isinstance(value, _ATOMIC):
+        return ref == id(value)
+    return ref is value
 
 
 def _items(value):
@@ -191,7 +216,7 @@ def _items(value):
     if type(value) not in (list, tuple):
         return None
     if value and isinstance(value[0], np.ndarray):
-        return tuple(value)
+        return tuple(_ref(item) for item in value)
     return len(value)
 
 
@@ -199,16 +224,15 @@ def _same_state(snapshot, estimator) -> bool:
     state = vars(estimator)
     if len(state) != len(snapshot):
         return False
-    for name, value, items in snapshot:
-        now = state.get(name, snapshot)
-        if now is not value:
+    for name, ref, items in snapshot:
+        if name not in state or not _holds(ref, now := state[name]):
             return False
         if items is None:
             continue
         if type(items) is int:
             if len(now) != items:
                 return False
-        elif len(items) != len(now) or any(a is not b for a, b in zip(items, now)):
+        elif len(items) != len(now) or not all(map(_holds, items, now)):
             return False
     return True
 

@@ -261,3 +261,22 @@ def test_compute_builds_its_graph_once_per_output_set(monkeypatch):
     assert calls == [["proba", "nll"], ["proba"]]
     assert first.equals(second)
     np.testing.assert_allclose(first.filter(like="proba_"), est.predict_proba(X))
+
+
+def test_the_memo_does_not_keep_its_estimator_alive():
+    import gc
+    import weakref
+
+    from sklearn_pylearn.neural_network import MLPClassifier
+
+    X, y = _digits_like()
+    # early_stopping keeps a trainer whose program refers back to the estimator.
+    est = MLPClassifier(
+        hidden_layer_sizes=(5,), max_iter=3, early_stopping=True, random_state=0
+    ).fit(X, y)
+    est.predict_proba(X)
+    assert _memo_of(est)
+    ref = weakref.ref(est)
+    del est
+    gc.collect()
+    assert ref() is None
