@@ -75,7 +75,7 @@ class CompiledFunction:
     calls : int
         How many times it was called.
     generation : int
-        The cache generation it was cached in (see :func:`is_cached`); -1 when
+        The cache generation it was cached in (see ``is_cached``); -1 when
         not cached.
     """
 
