@@ -24,6 +24,7 @@ from ..symbolic.compile import compile_function
 from ..symbolic.init import glorot_uniform
 from ..symbolic.inputs import GraphInputs, placeholder
 from ..training import (
+    checkpoint_seed,
     ConvergenceMonitor,
     MinibatchSource,
     MinibatchTrainer,
@@ -122,7 +123,14 @@ class BaseMLP(
             sample_weight = check_sample_weight(sample_weight, X, dtype=dtype)
         self.n_outputs_ = Y.shape[1]
         layer_units = [X.shape[1], *sizes, self.n_outputs_]
-        self._random_state = check_random_state(self.random_state)
+        self._checkpoint = None
+        if self.checkpoint_dir is not None and self.solver in _STOCHASTIC:
+            self._checkpoint = self._checkpoint_plan(
+                X, Y, sample_weight, incremental, first_pass
+            )
+            self._random_state = np.random.RandomState(self._checkpoint["seed"])
+        else:
+            self._random_state = check_random_state(self.random_state)
         if first_pass:
             self._initialize(layer_units, dtype)
         elif self.coefs_[0].dtype != dtype:
@@ -139,6 +147,36 @@ class BaseMLP(
                 " contain large values and need to be preprocessed."
             )
         return self
+
+    def _checkpoint_plan(self, X, Y, sample_weight, incremental, first_pass):
+        """Where this fit checkpoints, its fingerprint and its seed.
+
+        Each fit gets its own sub-directory of ``checkpoint_dir``, named by a
+        digest of its parameters and data (and, for a warm start, of the weights
+        it starts from), so the clones of a search never share one. Without an
+        int ``random_state`` the fit draws a seed and records it in its
+        checkpoints; a fit started again reads it back, so it resumes.
+        """
+        run_params = [
+            (k, v) for k, v in self._run_params() if k != "random_state"
+        ]
+        seeded = isinstance(self.random_state, (int, np.integer))
+        parts = [run_params, self.random_state if seeded else None]
+        if incremental:  # one directory across calls, written, never resumed
+            key = data_fingerprint(*parts, "partial_fit")
+        else:
+            weights = [] if first_pass else self.coefs_ + self.intercepts_
+            sw = [] if sample_weight is None else [sample_weight]
+            key = data_fingerprint(X, Y, *sw, *weights, *parts)
+        directory = os.path.join(os.fspath(self.checkpoint_dir), key[:16])
+        seed = None if incremental else checkpoint_seed(directory, key)
+        if seed is None:
+            seed = (
+                int(self.random_state)
+                if seeded
+                else int(check_random_state(self.random_state).randint(2**31 - 1))
+            )
+        return {"dir": directory, "fingerprint": key, "seed": seed}
 
     def _initialize(self, layer_units, dtype):
         self.n_iter_ = 0
@@ -214,13 +252,7 @@ class BaseMLP(
         monitor = self._monitor()
         program = epoch_program(1 if incremental else self.max_iter, source.n_batches)
         callbacks = self._callback_hook(X, Y)
-        fingerprint = (
-            ""
-            if self.checkpoint_dir is None
-            else data_fingerprint(
-                X, Y, sw, *trainer.params, self._run_params(), incremental
-            )
-        )
+        plan = self._checkpoint or {"dir": None, "fingerprint": "", "seed": None}
         try:
             vm = run_training(
                 program,
@@ -228,15 +260,24 @@ class BaseMLP(
                 source,
                 hooks=[monitor, callbacks, *(self.hooks or ())],
                 verbose=bool(self.verbose),
-                checkpoint_dir=self.checkpoint_dir,
-                fingerprint=fingerprint,
+                checkpoint_dir=plan["dir"],
+                fingerprint=plan["fingerprint"],
+                seed=plan["seed"],
+                resume=not incremental,
                 desc=type(self).__name__,
             )
         finally:
             self._store(trainer, monitor)
         if vm.interrupted:
+            hint = (
+                "call fit again with the same checkpoint_dir to resume"
+                if plan["dir"] is not None
+                else "the model keeps the weights of that epoch"
+            )
             warnings.warn(
-                vm.interrupt_message or "Training interrupted by user.", stacklevel=3
+                f"{type(self).__name__} interrupted at epoch {self.n_iter_}; {hint}.",
+                UserWarning,
+                stacklevel=3,
             )
         elif (
             not incremental and vm.stop_reason is None and self.n_iter_ == self.max_iter

@@ -76,9 +76,15 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     dtype : {"float64", "float32"}, default="float64"
         The parameters' and computations' float type (float32 is faster).
     checkpoint_dir : str or path, default=None
-        Write training checkpoints there; a fit started again with the same
-        directory (and the same data and parameters) resumes where the last one
-        stopped.
+        Write training checkpoints (solvers ``"sgd"`` and ``"adam"``) into a
+        sub-directory named by a digest of the parameters and the data, so the
+        fits of a search (each candidate and fold) never share one. A fit started
+        again with the same directory, data and parameters resumes where the last
+        one stopped ("resumed from epoch N of DIR"), also without a fixed
+        ``random_state``: the seed drawn is recorded in the checkpoint. If that
+        fit had finished, its result is loaded instead of training again, and
+        the log says so; remove the directory to train afresh. ``partial_fit``
+        writes a checkpoint after each call and never resumes.
     hooks : list of sklearn_pylearn.runtime.Hook, default=None
         More hooks for the training program.
 

@@ -53,7 +53,7 @@ True
 from ..exceptions import TrainingDivergedError
 from .hooks import ConvergenceMonitor, SklearnCallbacks
 from .lbfgs import minimize_lbfgs
-from .programs import data_fingerprint, epoch_program, run_training
+from .programs import checkpoint_seed, data_fingerprint, epoch_program, run_training
 from .source import MinibatchSource
 from .step import TrainStep, compile_step
 from .trainer import MinibatchTrainer
@@ -66,6 +66,7 @@ __all__ = [
     "TrainStep",
     "TrainingDivergedError",
     "compile_step",
+    "checkpoint_seed",
     "data_fingerprint",
     "epoch_program",
     "minimize_lbfgs",

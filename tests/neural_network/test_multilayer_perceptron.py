@@ -239,7 +239,7 @@ def test_checkpoint_dir_resumes_an_interrupted_fit(tmp_path):
     kw = dict(SMALL, solver="adam", max_iter=6, tol=0.0)
     full = MLPClassifier(**kw).fit(X, y)
     est = MLPClassifier(**kw, checkpoint_dir=str(tmp_path), hooks=[StopAfter(2)])
-    with pytest.warns(UserWarning, match="Interrupted"):
+    with pytest.warns(UserWarning, match="interrupted at epoch 2; call fit again"):
         est.fit(X, y)
     assert est.n_iter_ == 2
     est.set_params(hooks=None).fit(X, y)  # same directory: resumes at epoch 3
@@ -298,3 +298,50 @@ def test_sklearn_progress_bar_on_a_fit_and_inside_grid_search():
         grid.set_callbacks(callback.ProgressBar())
         grid.fit(X, y)
     assert grid.best_params_["alpha"] in (1e-4, 1e-2)
+
+
+def test_checkpoint_dir_resumes_without_a_random_state(tmp_path, caplog):
+    """The seed drawn is recorded, so an unseeded fit resumes; each message once."""
+    kw = dict(SMALL, solver="adam", max_iter=5, tol=0.0, checkpoint_dir=str(tmp_path))
+    kw.pop("random_state", None)
+    est = MLPClassifier(**kw, hooks=[StopAfter(2)])
+    with pytest.warns(UserWarning) as record:
+        est.fit(X, y)
+    messages = [str(w.message) for w in record if "interrupted" in str(w.message)]
+    assert messages == [
+        "MLPClassifier interrupted at epoch 2; call fit again with the same "
+        "checkpoint_dir to resume."
+    ]
+    caplog.clear()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*another fit")
+        est.set_params(hooks=None).fit(X, y)
+    assert est.n_iter_ == 5 and len(est.loss_curve_) == 5
+    assert [r.getMessage() for r in caplog.records if "resumed" in r.getMessage()] == [
+        f"resumed from epoch 2 of {next(tmp_path.iterdir())}"
+    ]
+    caplog.clear()
+    again = MLPClassifier(**kw).fit(X, y)  # finished: loaded, and said so
+    assert any(
+        "loaded the finished fit (epoch 5)" in r.getMessage() for r in caplog.records
+    )
+    np.testing.assert_array_equal(again.coefs_[0], est.coefs_[0])
+
+
+def test_checkpoint_dir_gives_each_search_fit_its_own_directory(tmp_path):
+    kw = dict(SMALL, solver="adam", max_iter=2, checkpoint_dir=str(tmp_path))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.filterwarnings("error", message=".*another fit")
+        GridSearchCV(MLPClassifier(**kw), {"alpha": [1e-4, 1e-3]}, cv=2).fit(X, y)
+    assert len(list(tmp_path.iterdir())) == 2 * 2 + 1  # candidates x folds + refit
+
+
+def test_partial_fit_with_checkpoint_dir_checkpoints_quietly(tmp_path):
+    est = MLPClassifier(**SMALL, solver="adam", checkpoint_dir=str(tmp_path))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(3):
+            est.partial_fit(X, y, classes=np.unique(y))
+    (sub,) = tmp_path.iterdir()
+    assert list(sub.iterdir())
