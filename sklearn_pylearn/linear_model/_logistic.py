@@ -28,6 +28,7 @@ from ..training import (
     MinibatchTrainer,
     compile_step,
     epoch_program,
+    fit_atomically,
     minimize_lbfgs,
     run_training,
 )
@@ -157,6 +158,7 @@ class LogisticRegression(
     # ------------------------------------------------------------------ fit
 
     @fit_context(prefer_skip_nested_validation=True)
+    @fit_atomically
     def fit(self, X, y, sample_weight=None):
         """Fit the model by minimising the (weighted) log-loss.
 

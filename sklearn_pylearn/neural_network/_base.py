@@ -24,14 +24,15 @@ from ..symbolic.compile import compile_function
 from ..symbolic.init import glorot_uniform
 from ..symbolic.inputs import GraphInputs, placeholder
 from ..training import (
-    checkpoint_seed,
     ConvergenceMonitor,
     MinibatchSource,
     MinibatchTrainer,
     SklearnCallbacks,
+    checkpoint_seed,
     compile_step,
     data_fingerprint,
     epoch_program,
+    fit_atomically,
     minimize_lbfgs,
     run_training,
 )
@@ -61,9 +62,7 @@ def _stochastic_solver(est):
     return True
 
 
-class BaseMLP(
-    NamedOutputsMixin, SymbolicMixin, CallbackSupportMixin, BaseEstimator
-):
+class BaseMLP(NamedOutputsMixin, SymbolicMixin, CallbackSupportMixin, BaseEstimator):
     """Shared fitting of the multi-layer perceptrons (see the subclasses)."""
 
     _parameter_constraints = {
@@ -77,6 +76,7 @@ class BaseMLP(
     # -- fitting ------------------------------------------------------------------
     @with_callbacks
     @fit_context(prefer_skip_nested_validation=True)
+    @fit_atomically
     def fit(self, X, y, sample_weight=None):
         """Fit the model to data ``X`` and targets ``y``.
 
@@ -157,9 +157,7 @@ class BaseMLP(
         int ``random_state`` the fit draws a seed and records it in its
         checkpoints; a fit started again reads it back, so it resumes.
         """
-        run_params = [
-            (k, v) for k, v in self._run_params() if k != "random_state"
-        ]
+        run_params = [(k, v) for k, v in self._run_params() if k != "random_state"]
         seeded = isinstance(self.random_state, (int, np.integer))
         parts = [run_params, self.random_state if seeded else None]
         if incremental:  # one directory across calls, written, never resumed
@@ -268,6 +266,19 @@ class BaseMLP(
             )
         finally:
             self._store(trainer, monitor)
+        if vm.interrupted and self.n_iter_ == 0:
+            # No epoch finished: no consistent model to keep (fit_atomically
+            # restores the estimator as it was).
+            raise KeyboardInterrupt(
+                f"{type(self).__name__} interrupted in epoch 1, before any epoch "
+                "finished; the estimator is left as it was"
+                + (
+                    ""
+                    if plan["dir"] is None
+                    else " (call fit again with the same checkpoint_dir to resume)"
+                )
+                + "."
+            )
         if vm.interrupted:
             hint = (
                 "call fit again with the same checkpoint_dir to resume"
@@ -506,4 +517,3 @@ class BaseMLP(
         tags.input_tags.allow_nan = False
         tags.input_tags.sparse = False
         return tags
-

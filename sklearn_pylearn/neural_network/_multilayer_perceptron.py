@@ -23,6 +23,7 @@ from ..symbolic.nn import (
     log_softmax,
     softmax,
 )
+from ..training import fit_atomically
 from ..utils._sklearn_compat import (
     StrOptions,
     check_partial_fit_first_call,
@@ -186,6 +187,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     @available_if(_stochastic_solver)
     @fit_context(prefer_skip_nested_validation=True)
+    @fit_atomically
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """One epoch over ``(X, y)``; ``classes`` is required on the first call.
 
@@ -460,6 +462,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     @available_if(_stochastic_solver)
     @fit_context(prefer_skip_nested_validation=True)
+    @fit_atomically
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over ``(X, y)``, continuing the optimiser's state."""
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)

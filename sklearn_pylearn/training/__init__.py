@@ -51,6 +51,7 @@ True
 """
 
 from ..exceptions import TrainingDivergedError
+from ._atomic import fit_atomically
 from .hooks import ConvergenceMonitor, SklearnCallbacks
 from .lbfgs import minimize_lbfgs
 from .programs import checkpoint_seed, data_fingerprint, epoch_program, run_training
@@ -68,6 +69,7 @@ __all__ = [
     "compile_step",
     "checkpoint_seed",
     "data_fingerprint",
+    "fit_atomically",
     "epoch_program",
     "minimize_lbfgs",
     "run_training",

@@ -135,9 +135,7 @@ def _resume(directory, fingerprint, program, context, hooks):
             stacklevel=3,
         )
         return None
-    vm = VirtualMachine.from_state(
-        state, program=program, context=context, hooks=hooks
-    )
+    vm = VirtualMachine.from_state(state, program=program, context=context, hooks=hooks)
     epoch = getattr(context["model"], "n_iter_", vm.steps)
     if vm.finished:
         _logger.warning(
@@ -217,8 +215,9 @@ def run_training(
     if vm is None:
         vm = VirtualMachine(program, context, hooks)
     main_thread = threading.current_thread() is threading.main_thread()
-    if checkpoint_dir is not None and main_thread:
-        # Quiet: the estimator says once what happened (vm.interrupted).
+    if main_thread:
+        # Ctrl-C stops after the current step (never inside compiled code), and
+        # quietly: the estimator says once what happened (vm.interrupted).
         with handle_interrupts(vm, quiet=True):
             vm.run(handle_signals=False)
     else:

@@ -295,3 +295,15 @@ def clone_unfolded(pipe):
     from sklearn_pylearn.pipeline import fuse
 
     return fuse(pipe, fold_affine=False)
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "adam"])
+def test_a_failed_refit_leaves_the_model_as_it_was(solver):
+    X, y = load_iris(return_X_y=True)
+    est = LogisticRegression(solver=solver, max_iter=5).fit(X, y)
+    before = est.predict_proba(X)
+    with pytest.raises(ValueError, match="only one class"):
+        est.fit(X[:, :2], np.zeros(len(X)))
+    assert est.n_features_in_ == 4
+    np.testing.assert_array_equal(est.classes_, [0, 1, 2])
+    np.testing.assert_array_equal(est.predict_proba(X), before)

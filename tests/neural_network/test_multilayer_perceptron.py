@@ -5,6 +5,8 @@ float64) so that each compiles once per session.
 """
 
 import inspect
+import os
+import signal
 import warnings
 
 import numpy as np
@@ -12,8 +14,9 @@ import pandas as pd
 import pytest
 from sklearn import neural_network as sk_nn
 from sklearn.datasets import load_digits, make_classification, make_regression
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.utils.validation import check_is_fitted
 
 from sklearn_pylearn import compile_stats
 from sklearn_pylearn.decomposition import PCA
@@ -345,3 +348,71 @@ def test_partial_fit_with_checkpoint_dir_checkpoints_quietly(tmp_path):
             est.partial_fit(X, y, classes=np.unique(y))
     (sub,) = tmp_path.iterdir()
     assert list(sub.iterdir())
+
+
+class SigintAt(Hook):
+    """Send this process a real SIGINT at the end of an epoch, or at a step."""
+
+    def __init__(self, epoch=None, step=None):
+        self.epoch, self.step = epoch, step
+
+    def on_epoch_end(self, vm, **info):
+        if info["count"] == self.epoch:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    def on_step(self, vm, step, **info):
+        if step == self.step:
+            os.kill(os.getpid(), signal.SIGINT)
+
+
+def test_ctrl_c_keeps_a_consistent_partly_trained_model():
+    est = MLPClassifier(**SMALL, solver="adam", max_iter=5, hooks=[SigintAt(epoch=2)])
+    with pytest.warns(UserWarning, match="MLPClassifier interrupted at epoch 2;"):
+        est.fit(X, y)
+    assert est.n_iter_ == 2 and len(est.loss_curve_) == 2
+    assert est.loss_ == est.loss_curve_[-1]
+    est.predict(X)
+
+
+def test_ctrl_c_in_the_first_epoch_leaves_the_estimator_as_it_was():
+    est = MLPClassifier(**SMALL, solver="adam", max_iter=5, hooks=[SigintAt(step=1)])
+    with pytest.raises(KeyboardInterrupt, match="in epoch 1, before any epoch"):
+        est.fit(X, y)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(est)
+    est.set_params(hooks=None).fit(X, y)
+    before = [c.copy() for c in est.coefs_]
+    with pytest.raises(KeyboardInterrupt):
+        est.set_params(hooks=[SigintAt(step=1)]).fit(X, y)
+    for a, b in zip(est.coefs_, before):
+        np.testing.assert_array_equal(a, b)
+    assert est.n_iter_ == 5 and len(est.loss_curve_) == 5
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: MLPClassifier(**SMALL, max_iter=3),
+        lambda: MLPClassifier(**SMALL, solver="lbfgs", max_iter=3),
+    ],
+)
+def test_a_failed_refit_leaves_the_classifier_as_it_was(make):
+    est = make().fit(X, y)
+    before = est.predict_proba(X)
+    with pytest.raises(ValueError, match="class"):
+        est.fit(X[:, :3], np.ones(len(X)))
+    np.testing.assert_array_equal(est.predict_proba(X), before)
+    with pytest.raises(ValueError, match="NaN|infinity"):
+        est.fit(np.full_like(X, np.nan), y)
+    np.testing.assert_array_equal(est.predict_proba(X), before)
+
+
+def test_a_failed_refit_leaves_the_regressor_as_it_was():
+    est = MLPRegressor(**SMALL, max_iter=3).fit(Xr, yr)
+    before = est.predict(Xr)
+    # Fails after the new weights were drawn: the validation split is too small.
+    est.set_params(early_stopping=True, validation_fraction=0.01)
+    with pytest.raises(ValueError, match="validation set is too small"):
+        est.fit(Xr[:20, :2], yr[:20])
+    assert est.n_features_in_ == Xr.shape[1]
+    np.testing.assert_array_equal(est.predict(Xr), before)
