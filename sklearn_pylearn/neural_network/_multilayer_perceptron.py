@@ -307,10 +307,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return self._run_symbolic(X, "predict_log_proba")
 
     def score(self, X, y, sample_weight=None):
-        """Mean accuracy; labels not seen in fit raise a ValueError."""
+        """Mean accuracy; labels not seen in fit count as wrong (as in
+        scikit-learn)."""
         check_is_fitted(self)
-        if not self._multilabel:
-            check_known_labels(self, unique_labels(y))
         return super().score(X, y, sample_weight=sample_weight)
 
     # named outputs

@@ -151,11 +151,15 @@ def test_compute_errors_name_the_problem():
         clf.compute(X, np.full(len(X), 7), outputs=["nll"])
 
 
-def test_score_rejects_labels_unseen_at_fit():
+def test_score_counts_labels_unseen_at_fit_as_wrong():
+    from sklearn.model_selection import KFold, cross_val_score
+
     X, y = IRIS
     clf = LogisticRegression().fit(X, y)
-    with pytest.raises(ValueError, match="labels not seen in fit"):
-        clf.score(X, np.where(y == 2, 9, y))
+    expected = np.mean(clf.predict(X) == np.where(y == 2, 9, y))
+    assert clf.score(X, np.where(y == 2, 9, y)) == expected
+    scores = cross_val_score(LogisticRegression(), X, y, cv=KFold(3))
+    np.testing.assert_array_equal(scores, [0.0, 0.0, 0.0])  # as scikit-learn
 
 
 def test_single_class_is_an_error():
