@@ -62,7 +62,9 @@ class LogisticRegression(
     penalty : {"l2", None}, default="l2"
         L2 penalty on the coefficients (not the intercept), or none.
     C : float, default=1.0
-        Inverse regularisation strength.
+        Inverse regularisation strength; ``np.inf`` means no penalty (as
+        scikit-learn's way to ask for it). With ``penalty=None``, ``C`` is
+        ignored and a value other than 1.0 warns, as in scikit-learn.
     fit_intercept : bool, default=True
     class_weight : dict or "balanced", default=None
         Weights multiplying each sample's weight by its class's.
@@ -83,6 +85,12 @@ class LogisticRegression(
     verbose : int, default=0
     warm_start : bool, default=False
         Start from the previous solution.
+    l1_ratio : float or None, default=None
+        Only ``None`` or ``0.0`` (the L2 penalty): elastic-net and L1 are not
+        supported, and any other value is a ``ValueError``.
+    n_jobs : int or None, default=None
+        Accepted for scikit-learn compatibility (deprecated there) and ignored:
+        the compiled graphs use the cores themselves.
 
     Attributes
     ----------
@@ -107,7 +115,7 @@ class LogisticRegression(
 
     _parameter_constraints = {
         "penalty": [StrOptions({"l2"}), None],
-        "C": [Interval(Real, 0, None, closed="neither")],
+        "C": [Interval(Real, 0, None, closed="right")],
         "fit_intercept": ["boolean"],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
@@ -122,6 +130,8 @@ class LogisticRegression(
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both"), None],
+        "n_jobs": [Integral, None],
     }
 
     def __init__(
@@ -140,6 +150,8 @@ class LogisticRegression(
         n_iter_no_change=5,
         verbose=0,
         warm_start=False,
+        l1_ratio=None,
+        n_jobs=None,
     ):
         self.penalty = penalty
         self.C = C
@@ -154,6 +166,8 @@ class LogisticRegression(
         self.n_iter_no_change = n_iter_no_change
         self.verbose = verbose
         self.warm_start = warm_start
+        self.l1_ratio = l1_ratio
+        self.n_jobs = n_jobs
 
     # ------------------------------------------------------------------ fit
 
@@ -172,6 +186,7 @@ class LogisticRegression(
         -------
         self : LogisticRegression
         """
+        self._check_penalty()
         X, y = validate_float_input(self, X, reset=True, y=y)
         check_classification_targets(y)
         encoder = LabelEncoder().fit(y)
@@ -186,8 +201,22 @@ class LogisticRegression(
         coef, intercept, n_iter = fit(X, codes, len(encoder.classes_), weight)
         self.classes_ = encoder.classes_
         self.coef_, self.intercept_ = coef, intercept
-        self.n_iter_ = np.array([n_iter], dtype=np.int32)
+        self.n_iter_ = np.array([min(n_iter, self.max_iter)], dtype=np.int32)
         return self
+
+    def _check_penalty(self):
+        if self.l1_ratio not in (None, 0.0):
+            raise ValueError(
+                f"LogisticRegression supports only the L2 penalty, got "
+                f"l1_ratio={self.l1_ratio!r} (elastic-net); use l1_ratio=None or "
+                "0.0, or scikit-learn's LogisticRegression(solver='saga')."
+            )
+        if self.penalty is None and self.C != 1.0:
+            warnings.warn(
+                "Setting penalty=None will ignore the C and l1_ratio parameters",
+                UserWarning,
+                stacklevel=3,
+            )
 
     def _sample_weight(self, X, encoder, codes, sample_weight):
         weight = check_sample_weight(sample_weight, X, dtype=X.dtype)

@@ -311,3 +311,23 @@ def test_a_failed_refit_leaves_the_model_as_it_was(solver):
     assert est.n_features_in_ == 4
     np.testing.assert_array_equal(est.classes_, [0, 1, 2])
     np.testing.assert_array_equal(est.predict_proba(X), before)
+
+
+def test_penalty_parameters_as_scikit_learn():
+    X, y = IRIS
+    none = LogisticRegression(penalty=None).fit(X, y)
+    inf = LogisticRegression(C=np.inf).fit(X, y)  # scikit-learn's "no penalty"
+    np.testing.assert_allclose(inf.coef_, none.coef_)
+    l2 = LogisticRegression(l1_ratio=0.0, n_jobs=2).fit(X, y)
+    np.testing.assert_array_equal(l2.coef_, LogisticRegression().fit(X, y).coef_)
+    with pytest.raises(ValueError, match=r"only the L2 penalty, got l1_ratio=0.5"):
+        LogisticRegression(l1_ratio=0.5).fit(X, y)
+    with pytest.warns(UserWarning, match="penalty=None will ignore the C"):
+        LogisticRegression(penalty=None, C=2.0).fit(X, y)
+
+
+def test_max_iter_zero_reports_zero_iterations():
+    X, y = IRIS
+    with pytest.warns(ConvergenceWarning):
+        clf = LogisticRegression(max_iter=0).fit(X, y)
+    np.testing.assert_array_equal(clf.n_iter_, [0])
