@@ -112,6 +112,7 @@ class BaseMLP(NamedOutputsMixin, SymbolicMixin, CallbackSupportMixin, BaseEstima
         sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
         if np.any(np.array(sizes) <= 0):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+        self._check_hooks()
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
         )
@@ -147,6 +148,18 @@ class BaseMLP(NamedOutputsMixin, SymbolicMixin, CallbackSupportMixin, BaseEstima
                 " contain large values and need to be preprocessed."
             )
         return self
+
+    def _check_hooks(self):
+        for i, hook in enumerate(self.hooks or ()):
+            if isinstance(hook, type) or not any(
+                name.startswith("on_") and callable(getattr(hook, name))
+                for name in dir(hook)
+            ):
+                raise TypeError(
+                    f"{type(self).__name__}: hooks[{i}] must be a hook object (a "
+                    "sklearn_pylearn.runtime.Hook instance, with on_epoch_end and "
+                    f"the like), got {hook!r}. Pass instances: hooks=[MyHook()]."
+                )
 
     def _checkpoint_plan(self, X, Y, sample_weight, incremental, first_pass):
         """Where this fit checkpoints, its fingerprint and its seed.

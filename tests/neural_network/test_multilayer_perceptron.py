@@ -416,3 +416,9 @@ def test_a_failed_refit_leaves_the_regressor_as_it_was():
         est.fit(Xr[:20, :2], yr[:20])
     assert est.n_features_in_ == Xr.shape[1]
     np.testing.assert_array_equal(est.predict(Xr), before)
+
+
+@pytest.mark.parametrize("hook", ["x", StopAfter])
+def test_hooks_that_are_not_hook_objects_are_a_type_error(hook):
+    with pytest.raises(TypeError, match=r"MLPClassifier: hooks\[0\] must be a hook"):
+        MLPClassifier(**SMALL, max_iter=1, hooks=[hook]).fit(X, y)
