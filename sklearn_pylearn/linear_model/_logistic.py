@@ -200,7 +200,9 @@ class LogisticRegression(
         fit = self._fit_lbfgs if self.solver == "lbfgs" else self._fit_minibatch
         coef, intercept, n_iter = fit(X, codes, len(encoder.classes_), weight)
         self.classes_ = encoder.classes_
-        self.coef_, self.intercept_ = coef, intercept
+        # float32 input gives float32 coefficients, as in scikit-learn.
+        self.coef_ = np.asarray(coef, dtype=X.dtype)
+        self.intercept_ = np.asarray(intercept, dtype=X.dtype)
         self.n_iter_ = np.array([min(n_iter, self.max_iter)], dtype=np.int32)
         return self
 

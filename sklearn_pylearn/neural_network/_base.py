@@ -67,7 +67,7 @@ class BaseMLP(NamedOutputsMixin, SymbolicMixin, CallbackSupportMixin, BaseEstima
 
     _parameter_constraints = {
         **BaseMultilayerPerceptron._parameter_constraints,
-        "dtype": [StrOptions({"float64", "float32"})],
+        "dtype": [StrOptions({"float64", "float32"}), None],
         "checkpoint_dir": [str, os.PathLike, None],
         "hooks": [list, tuple, None],
     }
@@ -117,7 +117,11 @@ class BaseMLP(NamedOutputsMixin, SymbolicMixin, CallbackSupportMixin, BaseEstima
             not self.warm_start and not incremental
         )
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
-        dtype = np.dtype(self.dtype)
+        dtype = np.dtype(
+            self.dtype
+            if self.dtype is not None
+            else (np.float32 if X.dtype == np.float32 else np.float64)
+        )
         X = np.ascontiguousarray(X, dtype=dtype)
         Y = np.ascontiguousarray(Y.reshape(len(Y), -1), dtype=dtype)
         if sample_weight is not None:

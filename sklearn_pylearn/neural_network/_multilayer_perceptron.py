@@ -74,8 +74,10 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
     n_iter_no_change : int, default=10
     max_fun : int, default=15000
-    dtype : {"float64", "float32"}, default="float64"
-        The parameters' and computations' float type (float32 is faster).
+    dtype : {"float64", "float32"} or None, default=None
+        The parameters' and computations' float type (float32 is faster); None
+        follows X (float32 input gives float32 ``coefs_``, as in scikit-learn;
+        other input is float64).
     checkpoint_dir : str or path, default=None
         Write training checkpoints (solvers ``"sgd"`` and ``"adam"``) into a
         sub-directory named by a digest of the parameters and the data, so the
@@ -146,7 +148,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
-        dtype="float64",
+        dtype=None,
         checkpoint_dir=None,
         hooks=None,
     ):
@@ -421,7 +423,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
-        dtype="float64",
+        dtype=None,
         checkpoint_dir=None,
         hooks=None,
     ):

@@ -331,3 +331,12 @@ def test_max_iter_zero_reports_zero_iterations():
     with pytest.warns(ConvergenceWarning):
         clf = LogisticRegression(max_iter=0).fit(X, y)
     np.testing.assert_array_equal(clf.n_iter_, [0])
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "adam"])
+def test_float32_input_gives_float32_coefficients(solver):
+    X, y = IRIS
+    clf = LogisticRegression(solver=solver, max_iter=50).fit(X.astype(np.float32), y)
+    assert clf.coef_.dtype == clf.intercept_.dtype == np.float32
+    assert LogisticRegression().fit(X, y).coef_.dtype == np.float64
+    assert (clf.predict(X) == clf.predict(X.astype(np.float32))).mean() > 0.95

@@ -422,3 +422,15 @@ def test_a_failed_refit_leaves_the_regressor_as_it_was():
 def test_hooks_that_are_not_hook_objects_are_a_type_error(hook):
     with pytest.raises(TypeError, match=r"MLPClassifier: hooks\[0\] must be a hook"):
         MLPClassifier(**SMALL, max_iter=1, hooks=[hook]).fit(X, y)
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_dtype_none_follows_X_as_scikit_learn(solver):
+    kw = dict(SMALL, solver=solver, max_iter=2)
+    clf = MLPClassifier(**kw).fit(X.astype(np.float32), y)
+    reg = MLPRegressor(**kw).fit(Xr.astype(np.float32), yr)
+    for est in (clf, reg):
+        assert {p.dtype for p in est.coefs_ + est.intercepts_} == {np.dtype("float32")}
+    assert MLPClassifier(**kw).fit(X, y).coefs_[0].dtype == np.float64
+    wide = MLPClassifier(**kw, dtype="float64").fit(X.astype(np.float32), y)
+    assert wide.coefs_[0].dtype == np.float64
