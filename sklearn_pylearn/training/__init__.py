@@ -52,7 +52,7 @@ True
 
 from ..exceptions import TrainingDivergedError
 from ._atomic import fit_atomically
-from .hooks import ConvergenceMonitor, SklearnCallbacks
+from .hooks import ConvergenceMonitor, IterationLog, SklearnCallbacks
 from .lbfgs import minimize_lbfgs
 from .programs import checkpoint_seed, data_fingerprint, epoch_program, run_training
 from .source import MinibatchSource
@@ -61,6 +61,7 @@ from .trainer import MinibatchTrainer
 
 __all__ = [
     "ConvergenceMonitor",
+    "IterationLog",
     "MinibatchSource",
     "MinibatchTrainer",
     "SklearnCallbacks",

@@ -31,6 +31,7 @@ from ..runtime import (
     list_checkpoints,
     load_latest,
 )
+from .hooks import IterationLog
 
 __all__ = ["checkpoint_seed", "data_fingerprint", "epoch_program", "run_training"]
 
@@ -176,7 +177,8 @@ def run_training(
         :class:`SklearnCallbacks` ...), dispatched before the progress bar and
         the checkpoint writer.
     verbose : bool
-        Show a progress bar over epochs, with the loss.
+        Print scikit-learn's ``Iteration N, loss = ...`` lines (stdout) and show
+        a progress bar over epochs (stderr).
     checkpoint_dir : path or None
         Write checkpoints there (every 10 s, on interrupt and at the end) and
         resume from the newest one when it was written by a fit with the same
@@ -203,6 +205,7 @@ def run_training(
     """
     hooks = list(hooks)
     if verbose:
+        hooks.append(IterationLog())  # scikit-learn's lines, for the logs
         hooks.append(ProgressBar(event="epoch_end", desc=desc))
     context = {"model": model, "data": data, "fingerprint": fingerprint}
     if seed is not None:

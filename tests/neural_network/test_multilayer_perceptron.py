@@ -251,9 +251,13 @@ def test_checkpoint_dir_resumes_an_interrupted_fit(tmp_path):
         np.testing.assert_array_equal(a, b)
 
 
-def test_verbose_shows_a_progress_bar(capsys):
-    MLPClassifier(**SMALL, solver="adam", max_iter=2, verbose=True).fit(X, y)
-    assert "MLPClassifier" in capsys.readouterr().err
+def test_verbose_shows_a_progress_bar_and_prints_sklearns_lines(capsys):
+    est = MLPClassifier(**SMALL, solver="adam", max_iter=2, verbose=True).fit(X, y)
+    out, err = capsys.readouterr()
+    assert "MLPClassifier" in err
+    assert out.splitlines()[:2] == [
+        f"Iteration {i + 1}, loss = {loss:.8f}" for i, loss in enumerate(est.loss_curve_)
+    ]
 
 
 def test_sklearn_callbacks_see_each_epoch():
