@@ -215,11 +215,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
     def _check_classes(self, classes):
-        if len(classes) < 2 and self._label_binarizer.y_type_ != "multilabel-indicator":
-            raise ValueError(
-                f"{type(self).__name__} needs samples of at least 2 classes in the "
-                f"data, but the data contains only one class: {classes[0]!r}."
-            )
+        """A single class fits (as in scikit-learn): one logistic unit whose
+        ``predict`` is always that class."""
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_float_input(self, X, reset=reset, y=y, multi_output=True)
@@ -287,7 +284,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     def _finish_method(self, method, value):
         if method == "predict" and not self._multilabel:
-            return self.classes_[np.asarray(value)]
+            # One class: the logistic unit's "positive" index maps to it too.
+            return self.classes_[np.minimum(np.asarray(value), len(self.classes_) - 1)]
         return value
 
     def predict_proba(self, X):

@@ -204,8 +204,6 @@ def test_errors_are_clear():
     est = MLPClassifier(**SMALL, max_iter=2)
     with pytest.raises(ValueError, match="Input y contains NaN"):
         est.fit(X, np.where(y == 0, np.nan, y))
-    with pytest.raises(ValueError, match="at least 2 classes.*only one class"):
-        est.fit(X, np.zeros(len(X)))
     with pytest.raises(ValueError, match="classes must be passed on the first call"):
         MLPClassifier(**SMALL).partial_fit(X, y)
     est.fit(X, y)
@@ -403,8 +401,11 @@ def test_ctrl_c_in_the_first_epoch_leaves_the_estimator_as_it_was():
 def test_a_failed_refit_leaves_the_classifier_as_it_was(make):
     est = make().fit(X, y)
     before = est.predict_proba(X)
-    with pytest.raises(ValueError, match="class"):
-        est.fit(X[:, :3], np.ones(len(X)))
+    # Fails after the new features and classes were read: sample_weight.
+    with pytest.raises(ValueError, match="sample_weight"):
+        est.fit(X[:, :3], np.ones(len(X)), sample_weight=np.ones(3))
+    assert est.n_features_in_ == X.shape[1]
+
     np.testing.assert_array_equal(est.predict_proba(X), before)
     with pytest.raises(ValueError, match="NaN|infinity"):
         est.fit(np.full_like(X, np.nan), y)
@@ -438,3 +439,15 @@ def test_dtype_none_follows_X_as_scikit_learn(solver):
     assert MLPClassifier(**kw).fit(X, y).coefs_[0].dtype == np.float64
     wide = MLPClassifier(**kw, dtype="float64").fit(X.astype(np.float32), y)
     assert wide.coefs_[0].dtype == np.float64
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_a_single_class_fits_as_scikit_learn(solver):
+    ones = np.full(len(X), 3)
+    est = MLPClassifier(**SMALL, solver=solver, max_iter=3).fit(X, ones)
+    np.testing.assert_array_equal(est.classes_, [3])
+    np.testing.assert_array_equal(est.predict(X), ones)
+    assert est.score(X, ones) == 1.0
+    proba = est.predict_proba(X)
+    assert proba.shape == (len(X), 2)  # scikit-learn's shape for one class too
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
