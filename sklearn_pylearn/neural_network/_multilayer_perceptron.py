@@ -479,6 +479,10 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     def _validation_score(self, raw, Y_val, sw_val):
         y_true = Y_val[:, 0] if self.n_outputs_ == 1 else Y_val
+        if not np.isfinite(raw).all():
+            # A diverging validation score: recorded as NaN, never an
+            # improvement, and training goes on (as in scikit-learn).
+            return np.nan
         return r2_score(y_true, raw, sample_weight=sw_val)
 
     def _available_outputs(self):

@@ -451,3 +451,16 @@ def test_a_single_class_fits_as_scikit_learn(solver):
     proba = est.predict_proba(X)
     assert proba.shape == (len(X), 2)  # scikit-learn's shape for one class too
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
+def test_a_diverging_validation_score_is_recorded_as_nan(monkeypatch):
+    est = MLPRegressor(**SMALL, max_iter=3, early_stopping=True, tol=0.0)
+    real = MLPRegressor._validation_score
+
+    def overflowing(self, raw, Y_val, sw_val):
+        return real(self, np.full_like(raw, np.inf), Y_val, sw_val)
+
+    monkeypatch.setattr(MLPRegressor, "_validation_score", overflowing)
+    with pytest.warns(ConvergenceWarning):
+        est.fit(Xr, yr)
+    assert est.n_iter_ == 3 and np.isnan(est.validation_scores_).all()
