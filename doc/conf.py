@@ -52,6 +52,7 @@ nitpick_ignore_regex = [
     (r"py:.*", r"(pytensor|numpy|np|scipy|sklearn|pandas|pd|pyarrow|joblib|skops"
      r"|matplotlib|dask|distributed|torch|collections|typing|pathlib|os)(\..*)?"),
     (r"py:.*", r"(ndarray|array-like|DataFrame|Series|Variable|TensorVariable|Axes"
+     r"|RandomGeneratorVariable"
      r"|Figure|AxesImage|Line2D|callable|optional|path-like|estimator|Path"
      r"|RandomState|Generator|Element|hashable)"),
     (r"py:class", r".*\b(of|or|default|shape|instance|sequence|mapping)\b.*"),

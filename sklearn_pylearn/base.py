@@ -103,7 +103,7 @@ def run_graph(estimator, X, method="transform"):
 
     A sparse ``X`` is first offered to ``estimator._sparse_output(method)``, which
     raises when the estimator cannot take it; float16 runs as
-    :func:`~sklearn_pylearn.utils.validation.float16_compute` says.
+    ``utils.validation.float16_compute`` says.
 
     Returns
     -------

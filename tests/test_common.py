@@ -23,7 +23,16 @@ _STEPS_REBOUND = (
     "Pipeline does (its fit assigns self.steps[i] = (name, fitted)); scikit-learn "
     "fails these two checks the same way"
 )
+_RANDOM_FLIPS = (
+    "score_samples is the stochastic pseudo-likelihood: the unit flipped in each row "
+    "is drawn by row position, so reordering or subsetting rows changes it; "
+    "scikit-learn's own BernoulliRBM is marked to fail these two checks the same way"
+)
 EXPECTED_FAILED = {
+    "BernoulliRBM": {
+        "check_methods_subset_invariance": _RANDOM_FLIPS,
+        "check_methods_sample_order_invariance": _RANDOM_FLIPS,
+    },
     "Pipeline": {
         "check_estimators_overwrite_params": _STEPS_REBOUND,
         "check_dont_overwrite_parameters": _STEPS_REBOUND,
@@ -43,6 +52,9 @@ def test_every_public_estimator_is_checked():
         "PCA",
         "VarianceThreshold",
         "SelectKBest",
+        "GraphClassifier",
+        "GraphRegressor",
+        "GraphTransformer",
     } <= names
 
 

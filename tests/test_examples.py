@@ -9,6 +9,7 @@ import pytest
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 EXPECTED = {
     "fused_pipeline.py": "folded into X @ W + b",
+    "graph_surgery.py": "the DBN is unchanged: True True",
     "named_outputs.py": "mean nll",
     "resumable_training.py": "both identical to an uninterrupted run: True",
 }

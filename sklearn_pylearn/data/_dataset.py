@@ -363,11 +363,11 @@ class Dataset:
         return sample
 
     def next_many(self, n: int) -> list[Sample]:
-        """``n`` samples at once: what ``n`` calls of :meth:`next` return."""
+        """``n`` samples at once: what ``n`` calls of ``next()`` return."""
         return [self.next() for _ in range(int(n))]
 
     def get_state(self) -> dict[str, Any]:
-        """The cursor of :meth:`next` (the data is not state)."""
+        """The cursor of ``next()`` (the data is not state)."""
         return {"cursor": self._cursor}
 
     def set_state(self, state: Mapping[str, Any]) -> None:

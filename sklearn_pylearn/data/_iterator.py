@@ -68,7 +68,7 @@ class DatasetIterator:
     """Minibatches of a dataset; its state is plain data, so iteration resumes.
 
     Made by :meth:`Dataset.iterate`. ``for batch in it`` runs one epoch (the
-    next ``for`` starts a new, reshuffled one); :meth:`next` never stops: it
+    next ``for`` starts a new, reshuffled one); ``next()`` never stops: it
     starts a new epoch when one ends (the seed's ``CALL(dataset.next)``). Each
     batch is a :class:`Sample` of the chosen fields.
 
@@ -149,7 +149,7 @@ class DatasetIterator:
         return self.next_batch()
 
     def next_many(self, n: int) -> list[Sample]:
-        """``n`` minibatches at once: what ``n`` calls of :meth:`next` return."""
+        """``n`` minibatches at once: what ``n`` calls of ``next()`` return."""
         return [self.next() for _ in range(int(n))]
 
     def __iter__(self) -> DatasetIterator:

@@ -53,7 +53,7 @@ class ParquetDataset(ChunkedStream):
 
     Batches are :class:`Sample` objects (``batch.input`` is a 2-d array,
     ``batch.target`` and ``batch.weight`` 1-d). ``for batch in ds`` runs one
-    epoch; :meth:`next` never stops (``CALL(dataset.next)``). The state
+    epoch; ``next()`` never stops (``CALL(dataset.next)``). The state
     (``get_state`` / ``set_state``, also kept through pickling) is plain data:
     epoch, row-group order, window, row and the shuffle buffer's RNG, so an
     interrupted pass resumes bit-identically. :meth:`get_recipe` reopens the

@@ -190,7 +190,7 @@ class ChunkedStream:
             return self.next_batch()
 
     def next_many(self, n: int) -> list[Sample]:
-        """``n`` minibatches at once: what ``n`` calls of :meth:`next` return."""
+        """``n`` minibatches at once: what ``n`` calls of ``next()`` return."""
         return [self.next() for _ in range(int(n))]
 
     def __iter__(self) -> ChunkedStream:

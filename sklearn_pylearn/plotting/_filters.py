@@ -18,6 +18,12 @@ _WEIGHTS = (
 
 
 def _first_layer(estimator):
+    model = getattr(estimator, "model_", None)
+    if model is not None and hasattr(model, "parameters"):
+        # A layer-graph model: the first weight matrix, (n_features, n_units).
+        weights = [p.value for p in model.parameters() if p.name == "W"]
+        if weights:
+            return np.asarray(weights[0]).T
     for name, transpose in _WEIGHTS:
         value = getattr(estimator, name, None)
         if value is None:
@@ -26,7 +32,7 @@ def _first_layer(estimator):
         return weights.T if transpose else np.atleast_2d(weights)
     raise ValueError(
         f"FiltersDisplay: {type(estimator).__name__} has no first-layer weights "
-        "(components_, coefs_ or coef_): is it fitted?"
+        "(components_, coefs_, coef_, or a layer graph's W in model_): is it fitted?"
     )
 
 

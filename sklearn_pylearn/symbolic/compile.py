@@ -63,8 +63,9 @@ class CompiledFunction:
         The structural key it is cached under.
     fn : pytensor.compile.function.types.Function
         The underlying PyTensor function.
-    input_dtypes : tuple of str
-        The dtype each positional input is converted to.
+    input_dtypes : tuple of str or None
+        The dtype each positional input is converted to; None for a non-tensor input
+        (a random generator), which is passed through as it is.
     trust_input : bool
         Compiled with ``trust_input=True`` (see :func:`compile_function`): arrays
         that already have their input's dtype are passed on unchecked.
@@ -74,13 +75,15 @@ class CompiledFunction:
 
     key: tuple
     fn: Any
-    input_dtypes: tuple[str, ...]
+    input_dtypes: tuple[str | None, ...]
     name: str | None = None
     calls: int = field(default=0)
     trust_input: bool = False
 
     def __post_init__(self) -> None:
-        self._dtypes = tuple(np.dtype(dt) for dt in self.input_dtypes)
+        self._dtypes = tuple(
+            None if dt is None else np.dtype(dt) for dt in self.input_dtypes
+        )
 
     def __call__(self, *args: Any) -> Any:
         if len(args) != len(self._dtypes):
@@ -115,7 +118,9 @@ class CompiledFunction:
         return pytensor.dprint(self.fn, file="str", print_type=True)
 
 
-def _as_input(value: Any, dtype: str) -> Any:
+def _as_input(value: Any, dtype: str | None) -> Any:
+    if dtype is None:
+        return value
     if sp.issparse(value):
         return value if value.dtype == dtype else value.astype(dtype)
     return np.asarray(value, dtype=dtype)
@@ -335,7 +340,7 @@ def compile_function(
         compiled = CompiledFunction(
             key=key,
             fn=fn,
-            input_dtypes=tuple(v.type.dtype for v in inputs),
+            input_dtypes=tuple(getattr(v.type, "dtype", None) for v in inputs),
             name=name,
             trust_input=bool(trust_input),
         )

@@ -95,3 +95,13 @@ def test_buffer_repeat_of_the_bound_next_and_next_many_agree(ds):
     got = ds.iterate(3).next_many(4)
     assert _targets(got) == _targets(slow) == [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]
     assert it.get_state()["epoch"] == 1
+
+
+def test_optimize_turns_buffer_repeat_of_next_into_one_batched_call(ds):
+    from sklearn_pylearn.runtime import BUFFER_REPEAT, CALL, VirtualMachine, optimize
+
+    prog = BUFFER_REPEAT(4, CALL("it.next"))
+    slow = VirtualMachine(prog, context={"it": ds.iterate(3)}).run()
+    fast, ctx = optimize(prog, {"it": ds.iterate(3)})
+    assert str(fast) == "CALL(it.next_many, 4)"
+    assert _targets(VirtualMachine(fast, context=ctx).run()) == _targets(slow)

@@ -145,3 +145,16 @@ def test_write_plots(mlp, digits, tmp_path):
     ]
     for path in paths:
         assert path.stat().st_size > 1000
+
+
+def test_filters_of_a_layer_graph_model(digits, png_is_drawn):
+    from sklearn_pylearn.graph.macros import MLP
+    from sklearn_pylearn.neural_network import GraphClassifier
+
+    X, y = digits
+    clf = GraphClassifier(MLP(64, (12,), 10), max_iter=2, random_state=0).fit(X, y)
+    disp = FiltersDisplay.from_estimator(clf)
+    first_w = [p.value for p in clf.model_.parameters() if p.name == "W"][0]
+    np.testing.assert_array_equal(disp.filters, first_w.T)
+    assert disp.filters.shape == (12, 64)
+    png_is_drawn(disp.figure_)

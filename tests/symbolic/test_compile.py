@@ -152,3 +152,21 @@ def test_current_mode_key_follows_the_config():
     with config_context(compile_mode="FAST_COMPILE"):
         assert current_mode_key() == "FAST_COMPILE"
     assert current_mode_key().startswith("default:")
+
+
+def test_random_generator_input_passes_through_unchanged():
+    from pytensor.tensor.random.type import random_generator_type
+
+    rng = random_generator_type("rng")
+    x = pt.vector("x")
+    next_rng, u = rng.uniform(size=x.shape)
+    fn = compile_function([x, rng], [next_rng, x + u])
+    assert fn.input_dtypes == ("float64", None)
+    gen = np.random.default_rng(0)
+    before = gen.bit_generator.state
+    new_gen, out = fn(np.zeros(3), gen)
+    expected = np.random.default_rng(0).uniform(size=3)
+    np.testing.assert_array_equal(out, expected)
+    # The generator passed in is not advanced: the next state comes back as an output.
+    assert gen.bit_generator.state == before
+    assert new_gen.bit_generator.state != before

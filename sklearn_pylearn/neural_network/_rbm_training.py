@@ -1,0 +1,230 @@
+"""The RBM's compiled training step and its trainer (the program's ``"model"``).
+
+One compiled function per structure (visible units, CD or PCD, ``k``, dtype) does a
+whole update: the negative phase (a fresh chain from the data for CD-k, the
+persistent chain for PCD), the CD gradients, weight decay and momentum. Its inputs
+are the parameters, the velocities, the chain, the minibatch, the random generator
+and the hyper-parameters (learning rate, momentum, weight decay), so clones in a grid
+search share it. Its randomness comes in as pre-drawn uniform (and normal) vectors
+(:class:`~sklearn_pylearn.symbolic.energy.PresampledNoise`): a NumPy generator
+argument would send every call through Numba's slow typing path. :class:`RBMTrainer`
+holds all of that as plain data (the generator included), so a checkpointed fit
+resumes bit for bit, and runs in :func:`sklearn_pylearn.training.run_training` like
+any other trainer.
+"""
+
+import numpy as np
+import pytensor.tensor as pt
+
+from ..runtime import register_trusted
+from ..symbolic.compile import compile_function, is_cached
+from ..symbolic.energy import (
+    PresampledNoise,
+    cd_chain,
+    cd_gradients,
+    pcd_chain,
+    sample_hidden,
+)
+from ..symbolic.updates import sgd
+
+__all__ = ["RBMStep", "RBMTrainer", "compile_rbm_step", "noise_sizes"]
+
+_STEPS: dict = {}
+_HYPER = ("learning_rate", "momentum", "weight_decay")
+
+
+def noise_sizes(method, k, visible, n_rows, n_chain, n_visible, n_hidden):
+    """How many uniform and normal numbers one update draws.
+
+    PCD: ``k`` visible and ``k`` hidden draws on the chain's rows; CD-k: ``k``
+    visible and ``k + 1`` hidden draws on the minibatch's rows (the last one is the
+    chain's next hidden state). Gaussian visible units draw normal numbers.
+
+    Examples
+    --------
+    >>> noise_sizes("pcd", 1, "bernoulli", 100, 10, 6, 4)
+    (100, 0)
+    >>> noise_sizes("cd", 2, "gaussian", 5, 10, 6, 4)
+    (60, 60)
+    """
+    rows = n_chain if method == "pcd" else n_rows
+    hidden_draws = k if method == "pcd" else k + 1
+    n_vis = rows * n_visible * k
+    n_hid = rows * n_hidden * hidden_draws
+    if visible == "gaussian":
+        return n_hid, n_vis
+    return n_hid + n_vis, 0
+
+
+class RBMStep:
+    """A compiled RBM update and the layout of its inputs.
+
+    Call it with ``(params, velocities, chain, X, rng, hyper)``; it draws the
+    update's noise from ``rng`` (a ``numpy.random.Generator``, advanced in place)
+    and returns ``(new_params, new_velocities, new_chain)``.
+    """
+
+    def __init__(self, fn, dtype, visible, method, k):
+        self.fn = fn
+        self.dtype = np.dtype(dtype)
+        self.visible, self.method, self.k = visible, method, k
+
+    def draw_noise(self, rng, X, chain, W):
+        n_u, n_z = noise_sizes(
+            self.method, self.k, self.visible, len(X), len(chain), *W.shape
+        )
+        u = rng.random(n_u, dtype=self.dtype)
+        z = rng.standard_normal(n_z, dtype=self.dtype)
+        return u, z
+
+    def __call__(self, params, velocities, chain, X, rng, hyper):
+        u, z = self.draw_noise(rng, X, chain, params[0])
+        scalars = [np.asarray(hyper[name], dtype=self.dtype) for name in _HYPER]
+        args = [*params, *velocities, chain, X, u, z, *scalars]
+        # Compiled with trust_input: arrays of the right dtype pass unchecked.
+        out = self.fn(*args)
+        return out[:3], out[3:6], out[6]
+
+
+def _build_step(dtype, visible, method, k):
+    def var(name, ndim):
+        return pt.tensor(name=name, dtype=dtype, shape=(None,) * ndim)
+
+    W, b, c = var("W", 2), var("b", 1), var("c", 1)
+    vW, vb, vc = var("vW", 2), var("vb", 1), var("vc", 1)
+    chain, X = var("chain", 2), var("X", 2)
+    u, z = var("uniform", 1), var("normal", 1)
+    rng = PresampledNoise(u, z)
+    lr, momentum, decay = (var(name, 0) for name in _HYPER)
+    if method == "pcd":
+        _, v_neg, new_chain = pcd_chain(chain, W, b, c, rng, k, visible)
+    else:
+        rng_chain, v_neg = cd_chain(X, W, b, c, rng, k, visible)
+        _, _, new_chain = sample_hidden(v_neg, W, c, rng_chain)
+    dW, db, dc = cd_gradients(X, v_neg, W, b, c, visible)
+    dW = dW + decay * W
+    new_params, new_velocities = sgd(
+        [W, b, c], [dW, db, dc], [vW, vb, vc], lr, momentum, nesterov=False
+    )
+    inputs = [W, b, c, vW, vb, vc, chain, X, u, z, lr, momentum, decay]
+    outputs = [*new_params, *new_velocities, new_chain]
+    return inputs, outputs
+
+
+def compile_rbm_step(dtype, visible="bernoulli", method="pcd", k=1, name=None):
+    """Compile (through the structural cache) the RBM update of one structure.
+
+    Parameters
+    ----------
+    dtype : str
+        ``"float64"`` or ``"float32"``.
+    visible : {"bernoulli", "gaussian"}
+    method : {"pcd", "cd"}
+    k : int
+        Gibbs steps of the negative phase.
+    name : str, optional
+
+    Returns
+    -------
+    RBMStep
+    """
+    dtype = np.dtype(dtype).name
+    key = (dtype, visible, method, int(k))
+    step = _STEPS.get(key)
+    if step is not None and is_cached(step.fn):
+        return step
+    inputs, outputs = _build_step(dtype, visible, method, k)
+    fn = compile_function(
+        inputs, outputs, name=name or "BernoulliRBM.train_step", trust_input=True
+    )
+    step = RBMStep(fn, dtype, visible, method, int(k))
+    _STEPS[key] = step
+    return step
+
+
+class RBMTrainer:
+    """Parameters, velocities, the persistent chain and the sampler's generator.
+
+    The ``"model"`` of :func:`sklearn_pylearn.training.epoch_program`:
+    ``train_step(batch)`` does one compiled update, ``end_epoch()`` closes an epoch
+    (and scores it when given a ``score`` callable). Its state is plain data.
+
+    Parameters
+    ----------
+    step : RBMStep or None
+        Transient (never saved; the fit compiles it again).
+    params : list of ndarray
+        ``[W, b, c]`` with ``W`` of shape (n_visible, n_hidden).
+    velocities : list of ndarray
+        Momentum buffers shaped like ``params``.
+    chain : ndarray
+        The persistent chain's hidden state (also the CD chain's last hidden
+        sample).
+    rng : numpy.random.Generator
+        Draws every step's noise (advanced in place; part of the state).
+    hyper : dict
+        ``learning_rate``, ``momentum`` and ``weight_decay``.
+    score : callable or None
+        ``score(params) -> float`` logged at the end of each epoch (transient).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W, b, c = np.zeros((3, 2)), np.zeros(3), np.zeros(2)
+    >>> t = RBMTrainer(None, [W, b, c], [np.zeros_like(p) for p in (W, b, c)],
+    ...                np.zeros((4, 2)), np.random.default_rng(0),
+    ...                {"learning_rate": 0.1, "momentum": 0.0, "weight_decay": 0.0})
+    >>> t.end_epoch(), t.n_iter_
+    ({}, 1)
+    """
+
+    def __init__(self, step, params, velocities, chain, rng, hyper, score=None):
+        self.params = [np.asarray(p) for p in params]
+        self.velocities = [np.asarray(v) for v in velocities]
+        self.chain = np.asarray(chain)
+        self.rng = rng
+        self.hyper = {name: float(hyper[name]) for name in _HYPER}
+        self.n_updates_ = 0
+        self.n_iter_ = 0
+        self._step = step
+        self._score = score
+
+    def train_step(self, batch):
+        """One compiled update on ``batch = (X,)``."""
+        (X,) = batch
+        params, velocities, chain = self._step(
+            self.params, self.velocities, self.chain, X, self.rng, self.hyper
+        )
+        self.params, self.velocities = list(params), list(velocities)
+        self.chain = chain
+        self.n_updates_ += 1
+        return None
+
+    def end_epoch(self):
+        """Count the epoch; ``{"pseudo_likelihood": ...}`` when scoring."""
+        self.n_iter_ += 1
+        if self._score is None:
+            return {}
+        return {"pseudo_likelihood": float(self._score(self.params))}
+
+    _STATE = ("params", "velocities", "chain", "rng", "hyper", "n_updates_", "n_iter_")
+
+    def get_state(self):
+        return {name: getattr(self, name) for name in self._STATE}
+
+    def set_state(self, state):
+        for name in self._STATE:
+            setattr(self, name, state[name])
+        self.params = [np.asarray(p) for p in self.params]
+        self.velocities = [np.asarray(v) for v in self.velocities]
+        self.chain = np.asarray(self.chain)
+
+    def __getstate__(self):
+        return {k: v for k, v in vars(self).items() if not k.startswith("_")}
+
+    def __setstate__(self, state):
+        vars(self).update(state)
+        self._step = self._score = None
+
+
+register_trusted(RBMTrainer)

@@ -1,0 +1,161 @@
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_digits
+from sklearn.model_selection import GridSearchCV
+
+from sklearn_pylearn import compile_stats
+from sklearn_pylearn.graph import Input, Model, dotW_b, sigmoid
+from sklearn_pylearn.graph.macros import DBN, MLP, RBM, LogReg
+from sklearn_pylearn.neural_network import (
+    GraphClassifier,
+    GraphRegressor,
+    GraphTransformer,
+)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X[:400] / 16.0, y[:400]
+
+
+def test_classifier_trains_a_copy_of_the_model(digits):
+    X, y = digits
+    model = LogReg(64, 10, learning_rate=0.5)
+    W0 = model.find("W").value.copy()
+    clf = GraphClassifier(model, max_iter=30, batch_size=50, random_state=0).fit(X, y)
+    assert clf.score(X, y) > 0.9
+    np.testing.assert_array_equal(model.find("W").value, W0)  # never changed
+    assert clf.model_.find("W") is not model.find("W")
+    proba = clf.predict_proba(X[:3])
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
+def test_get_and_set_params_reach_the_model_hyperparameters():
+    clf = GraphClassifier(MLP(4, (3,), 2, learning_rate=0.01))
+    params = clf.get_params()
+    assert params["model__cost__learning_rate"] == 0.01
+    assert params["model__cost__alpha"] == 0.0001
+    clf.set_params(model__cost__learning_rate=0.05)
+    assert clf.model.get_hyperparams()["cost__learning_rate"] == 0.05
+    twin = clone(clf)
+    twin.set_params(model__cost__learning_rate=0.2)
+    assert clf.get_params()["model__cost__learning_rate"] == 0.05
+
+
+def test_grid_search_compiles_the_training_step_once(digits):
+    X, y = digits
+    clf = GraphClassifier(
+        MLP(64, (16,), 10, learning_rate=0.01),
+        max_iter=3,
+        batch_size=100,
+        random_state=0,
+    )
+    clf.fit(X, y).predict(X)  # warm: compiles the step and the prediction
+    before = compile_stats()["compiles"]
+    grid = {
+        "model__cost__learning_rate": [0.01, 0.05],
+        "model__cost__alpha": [0.0, 1e-3],
+    }
+    search = GridSearchCV(clf, grid, cv=2).fit(X, y)
+    assert compile_stats()["compiles"] == before
+    assert search.best_params_["model__cost__learning_rate"] in (0.01, 0.05)
+
+
+def test_layerwise_learners_in_order(digits):
+    X, y = digits
+    clf = GraphClassifier(
+        DBN(64, [32], 10, finetune_learning_rate=0.5),
+        learners=["rbm1", "learner"],
+        max_iter=15,
+        batch_size=50,
+        random_state=0,
+    ).fit(X, y)
+    assert clf.score(X, y) > 0.8
+    assert clf.model_.find("b_vis").value.any()  # the RBM was pre-trained
+
+
+def test_regressor_multi_output_and_custom_model():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(80, 3))
+    Y = np.c_[X @ [1.0, -1.0, 0.5], X @ [0.0, 2.0, 1.0]]
+    reg = GraphRegressor(max_iter=200, batch_size=20).fit(X, Y)
+    assert reg.predict(X).shape == (80, 2) and reg.score(X, Y) > 0.99
+    x = Input("x", ndim=2, dtype="float64", size=3)
+    y = Input("y", ndim=2, dtype="float64", size=1)
+    from sklearn_pylearn.graph import SGD, squared_error
+
+    out = dotW_b(x, 1, random_state=0)
+    cost = squared_error(out, y)
+    model = Model(
+        {"output": out, "cost": cost, "learner": SGD(cost, learning_rate=0.05)}
+    )
+    reg = GraphRegressor(model, max_iter=100, batch_size=20).fit(X, Y[:, 0])
+    assert reg.predict(X).shape == (80,) and reg.score(X, Y[:, 0]) > 0.99
+
+
+def test_transformer_with_an_rbm_and_pickle(digits):
+    X, _ = digits
+    tr = GraphTransformer(RBM(64, 8), max_iter=3, random_state=0).fit(X)
+    Z = tr.transform(X)
+    assert Z.shape == (400, 8) and 0 < Z.min() and Z.max() < 1
+    again = pickle.loads(pickle.dumps(tr))
+    np.testing.assert_array_equal(again.transform(X), Z)
+
+
+def test_errors(digits):
+    X, y = digits
+    with pytest.raises(ValueError, match="has 3 columns, but y has 10 classes"):
+        GraphClassifier(LogReg(64, 3), max_iter=1).fit(X, y)
+    with pytest.raises(ValueError, match="input x has width 4, but X has 64"):
+        GraphClassifier(LogReg(4, 10), max_iter=1).fit(X, y)
+    x = Input("data", ndim=2, dtype="float64", size=64)
+    model = Model({"hidden": sigmoid(dotW_b(x, 2))})
+    with pytest.raises(ValueError, match="no data input named 'x'"):
+        GraphTransformer(model, max_iter=1).fit(X)
+    with pytest.raises(ValueError, match="output='code' is not an output"):
+        GraphTransformer(RBM(64, 2), output="code", max_iter=1).fit(X)
+
+
+def test_checkpoints_resume_the_same_fit(digits, tmp_path):
+    X, y = digits
+    settings = dict(max_iter=3, batch_size=100, random_state=0, checkpoint_dir=tmp_path)
+    first = GraphClassifier(LogReg(64, 10), **settings).fit(X, y)
+    assert (tmp_path / "learner").is_dir()
+    again = GraphClassifier(LogReg(64, 10), **settings).fit(X, y)
+    np.testing.assert_array_equal(again.predict_proba(X), first.predict_proba(X))
+    assert again.n_iter_ == first.n_iter_ == 3
+    with pytest.warns(UserWarning, match="holds a checkpoint of another fit"):
+        GraphClassifier(LogReg(64, 10), **{**settings, "max_iter": 2}).fit(X, y)
+
+
+def test_randomized_search_samples_the_model_distributions(digits):
+    import scipy.stats
+    from sklearn.model_selection import RandomizedSearchCV
+
+    from sklearn_pylearn.graph import SGD, HyperParam, cross_entropy, softmax
+
+    x = Input("x", ndim=2, dtype="float64", size=64)
+    y = Input("y", ndim=1, dtype="int64")
+    out = softmax(dotW_b(x, 10, random_state=0))
+    cost = cross_entropy(out, y)
+    learner = SGD(cost, learning_rate=0.1)
+    rate = learner.hyper["learning_rate"]
+    rate.distribution = scipy.stats.loguniform(0.01, 1.0)
+    model = Model({"output": out, "cost": cost, "learner": learner})
+    model.annotate("train", [cost, learner])
+    space = model.param_distributions(prefix="model__")
+    assert list(space) == ["model__train__learning_rate"]
+    X, y_ = digits
+    search = RandomizedSearchCV(
+        GraphClassifier(model, max_iter=3, batch_size=100),
+        space,
+        n_iter=2,
+        cv=2,
+        random_state=0,
+    ).fit(X, y_)
+    assert 0.01 <= search.best_params_["model__train__learning_rate"] <= 1.0
+    assert isinstance(HyperParam("h", 1.0).distribution, type(None))
