@@ -364,7 +364,9 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     Parameters
     ----------
-    loss : {"squared_error"}, default="squared_error"
+    loss : {"squared_error", "poisson"}, default="squared_error"
+        ``"poisson"``: an exponential output unit and scikit-learn's Poisson
+        loss, for non-negative targets (counts, rates).
     hidden_layer_sizes, activation, solver, alpha, batch_size, learning_rate,
     learning_rate_init, power_t, max_iter, shuffle, random_state, tol, verbose,
     warm_start, momentum, nesterovs_momentum, early_stopping, validation_fraction,
@@ -391,7 +393,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     _parameter_constraints = {
         **BaseMLP._parameter_constraints,
-        "loss": [StrOptions({"squared_error"})],
+        "loss": [StrOptions({"squared_error", "poisson"})],
     }
 
     def __init__(
@@ -457,7 +459,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         return False
 
     def _out_activation(self):
-        return "identity"
+        return "exp" if self.loss == "poisson" else "identity"
 
     @available_if(_stochastic_solver)
     @fit_context(prefer_skip_nested_validation=True)
@@ -472,9 +474,17 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
+        if self.loss == "poisson" and np.any(y < 0):
+            raise ValueError(
+                "MLPRegressor(loss='poisson'): some value(s) of y are negative, "
+                f"which is not allowed for Poisson regression (min(y) = {y.min()!r}); "
+                "use loss='squared_error' or shift the targets."
+            )
         return X, y
 
     def _prediction_expr(self, logits):
+        if self.out_activation_ == "exp":
+            logits = pt.exp(logits)
         return logits[:, 0] if self.n_outputs_ == 1 else logits
 
     def _validation_score(self, raw, Y_val, sw_val):
@@ -497,5 +507,6 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         exprs = {f"hidden_{i}": h for i, h in enumerate(hidden)}
         exprs["prediction"] = self._prediction_expr(logits)
         if y is not None:
-            exprs["squared_error"] = squared_error_per_sample(logits, y)
+            out = pt.exp(logits) if self.out_activation_ == "exp" else logits
+            exprs["squared_error"] = squared_error_per_sample(out, y)
         return {name: exprs[name] for name in names}

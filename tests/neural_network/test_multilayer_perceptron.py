@@ -464,3 +464,16 @@ def test_a_diverging_validation_score_is_recorded_as_nan(monkeypatch):
     with pytest.warns(ConvergenceWarning):
         est.fit(Xr, yr)
     assert est.n_iter_ == 3 and np.isnan(est.validation_scores_).all()
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_poisson_loss_matches_scikit_learn(solver):
+    counts = np.random.RandomState(0).poisson(np.exp(Xr[:, 0] / 2))
+    kw = dict(SMALL, solver=solver, max_iter=20, loss="poisson")
+    ours = MLPRegressor(**kw).fit(Xr, counts)
+    ref = sk_nn.MLPRegressor(**kw).fit(Xr, counts)
+    assert ours.out_activation_ == ref.out_activation_ == "exp"
+    np.testing.assert_allclose(ours.loss_, ref.loss_, rtol=1e-5)
+    np.testing.assert_allclose(ours.predict(Xr), ref.predict(Xr), rtol=1e-4)
+    with pytest.raises(ValueError, match="negative, which is not allowed for Poisson"):
+        MLPRegressor(**kw).fit(Xr, counts - 1.0)
