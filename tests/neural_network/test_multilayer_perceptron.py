@@ -253,8 +253,9 @@ def test_verbose_shows_a_progress_bar_and_prints_sklearns_lines(capsys):
     est = MLPClassifier(**SMALL, solver="adam", max_iter=2, verbose=True).fit(X, y)
     out, err = capsys.readouterr()
     assert "MLPClassifier" in err
+    curve = est.loss_curve_
     assert out.splitlines()[:2] == [
-        f"Iteration {i + 1}, loss = {loss:.8f}" for i, loss in enumerate(est.loss_curve_)
+        f"Iteration {i + 1}, loss = {loss:.8f}" for i, loss in enumerate(curve)
     ]
 
 
