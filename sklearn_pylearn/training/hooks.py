@@ -190,11 +190,14 @@ class IterationLog(Hook):
         self.model = model
 
     def on_epoch_end(self, vm, **info):
-        logs = info.get("logs", {})
-        n_iter = vm.context[self.model].n_iter_
-        print(f"Iteration {n_iter}, loss = {float(logs['loss']):.8f}", flush=True)
-        if "validation_score" in logs:
-            print(f"Validation score: {float(logs['validation_score']):f}", flush=True)
+        logs = dict(info.get("logs", {}))
+        n_iter = getattr(vm.context[self.model], "n_iter_", info.get("count"))
+        score = logs.pop("validation_score", None)
+        # scikit-learn's MLP line; other learners' logs in the same form.
+        values = ", ".join(f"{k} = {float(v):.8f}" for k, v in logs.items())
+        print(f"Iteration {n_iter}, {values}", flush=True)
+        if score is not None:
+            print(f"Validation score: {float(score):f}", flush=True)
 
 
 register_trusted(
