@@ -4,6 +4,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 import pytensor.tensor as pt
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
@@ -206,6 +207,36 @@ class LogisticRegression(
         self.n_iter_ = np.array([min(n_iter, self.max_iter)], dtype=np.int32)
         return self
 
+    def _dense_coef(self):
+        """``coef_`` as an array (``sparsify`` may have made it a CSR matrix)."""
+        coef = self.coef_
+        return coef.toarray() if sp.issparse(coef) else coef
+
+    def sparsify(self):
+        """Store ``coef_`` as a ``scipy.sparse`` CSR matrix (as scikit-learn).
+
+        Predictions are unchanged: the compiled graphs read it densified.
+
+        Returns
+        -------
+        self
+        """
+        check_is_fitted(self)
+        self.coef_ = sp.csr_matrix(self.coef_)
+        return self
+
+    def densify(self):
+        """Store ``coef_`` as a NumPy array again (undoes :meth:`sparsify`).
+
+        Returns
+        -------
+        self
+        """
+        check_is_fitted(self)
+        if sp.issparse(self.coef_):
+            self.coef_ = self.coef_.toarray()
+        return self
+
     def _check_penalty(self):
         if self.l1_ratio not in (None, 0.0):
             raise ValueError(
@@ -237,7 +268,7 @@ class LogisticRegression(
         w0 = np.zeros((n_outputs, width), dtype=np.float64)
         warm = self.warm_start and getattr(self, "coef_", None) is not None
         if warm and self.coef_.shape == (n_outputs, n_features):
-            w0[:, :n_features] = self.coef_
+            w0[:, :n_features] = self._dense_coef()
             if self.fit_intercept:
                 w0[:, n_features] = self.intercept_
         return w0.ravel()
@@ -368,7 +399,7 @@ class LogisticRegression(
         return len(self.classes_) == 2
 
     def _decision_graph(self, X, inputs):
-        coef_t = inputs.add("coef_t", self.coef_.T)
+        coef_t = inputs.add("coef_t", self._dense_coef().T)
         intercept = (
             inputs.add("intercept", self.intercept_) if self.fit_intercept else None
         )
@@ -409,7 +440,7 @@ class LogisticRegression(
         """The decision function as an affine map (for folding into pipelines)."""
         check_is_fitted(self)
         offset = self.intercept_ if self.fit_intercept else None
-        return AffineMap(weight=self.coef_.T, offset=offset)
+        return AffineMap(weight=self._dense_coef().T, offset=offset)
 
     def decision_function(self, X):
         """Decision values ``X @ coef_.T + intercept_`` (a vector when binary)."""

@@ -340,3 +340,15 @@ def test_float32_input_gives_float32_coefficients(solver):
     assert clf.coef_.dtype == clf.intercept_.dtype == np.float32
     assert LogisticRegression().fit(X, y).coef_.dtype == np.float64
     assert (clf.predict(X) == clf.predict(X.astype(np.float32))).mean() > 0.95
+
+
+def test_sparsify_and_densify_as_scikit_learn():
+    import scipy.sparse as sp
+
+    X, y = IRIS
+    clf = LogisticRegression().fit(X, y)
+    dense, proba = clf.coef_.copy(), clf.predict_proba(X)
+    assert clf.sparsify() is clf and sp.issparse(clf.coef_)
+    np.testing.assert_allclose(clf.predict_proba(X), proba)
+    assert clf.densify() is clf and isinstance(clf.coef_, np.ndarray)
+    np.testing.assert_array_equal(clf.coef_, dense)
