@@ -84,6 +84,11 @@ SCHEMA = {
         "stratify": (lambda v: isinstance(v, bool), "true or false", False),
     },
     "model": {
+        "graph": (
+            lambda v: isinstance(v, dict),
+            "a mapping {macro: sklearn_pylearn.graph.macros.NAME, params: {...}}",
+            None,
+        ),
         "estimator": (lambda v: isinstance(v, str), "a dotted class path", None),
         "params": (lambda v: isinstance(v, dict), "a mapping of parameters", {}),
         "steps": (
@@ -91,6 +96,10 @@ SCHEMA = {
             "a list of {estimator: ..., params: ...} mappings",
             None,
         ),
+    },
+    "graph": {
+        "macro": (lambda v: isinstance(v, str), "a dotted macro path", ...),
+        "params": (lambda v: isinstance(v, dict), "the macro's arguments", {}),
     },
     "step": {
         "name": (lambda v: isinstance(v, str), "a step name", None),
@@ -137,6 +146,7 @@ _ALTERNATIVES = {
     "steps",
     "name",
     "metrics",
+    "graph",
 }
 REQUIRED = ("data", "model")
 
@@ -218,8 +228,41 @@ def resolve_name(name, trusted=(), *, prefixes=TRUSTED_PREFIXES):
         raise ExperimentConfigError(f"cannot resolve {name!r}: {exc}{hint}") from None
 
 
-def _check_estimator(spec, path, trusted, problems):
-    """Resolve ``spec['estimator']`` and check its ``params``; return an instance."""
+def _check_graph(spec, trusted, problems):
+    """Build the layer-graph model a ``model.graph`` mapping describes (or None)."""
+    import inspect
+
+    _check_keys(spec, "graph", "model.graph", problems)
+    if "macro" not in spec:
+        return None
+    try:
+        macro = resolve_name(spec["macro"], trusted)
+    except ExperimentConfigError as exc:
+        problems.append(f"model.graph.macro: {exc}")
+        return None
+    if not callable(macro):
+        problems.append(f"model.graph.macro: {spec['macro']!r} is not a macro")
+        return None
+    accepted = inspect.signature(macro).parameters
+    for key in spec.get("params", {}):
+        if key not in accepted:
+            problems.append(
+                f"model.graph.params.{key}: {macro.__name__} has no argument "
+                f"{key!r}{_suggest(key, accepted)}"
+            )
+    try:
+        return macro(**spec.get("params", {}))
+    except (TypeError, ValueError) as exc:
+        problems.append(f"model.graph.params: {exc}")
+        return None
+
+
+def _check_estimator(spec, path, trusted, problems, model=None):
+    """Resolve ``spec['estimator']`` and check its ``params``; return an instance.
+
+    ``model`` (a layer-graph model built from ``model.graph``) is passed as the
+    estimator's ``model`` parameter.
+    """
     try:
         cls = resolve_name(spec["estimator"], trusted)
     except ExperimentConfigError as exc:
@@ -231,6 +274,13 @@ def _check_estimator(spec, path, trusted, problems):
         )
         return None
     valid = cls().get_params(deep=False)
+    if model is not None and "model" not in valid:
+        problems.append(
+            f"{path}.estimator: {cls.__name__} takes no layer-graph model; use "
+            "sklearn_pylearn.neural_network.GraphClassifier, GraphRegressor or "
+            "GraphTransformer with model.graph"
+        )
+        return None
     bad = [k for k in spec.get("params", {}) if k not in valid]
     for key in bad:
         problems.append(
@@ -240,7 +290,10 @@ def _check_estimator(spec, path, trusted, problems):
     if bad:
         return None
     try:
-        return cls(**spec.get("params", {}))
+        params = dict(spec.get("params", {}))
+        if model is not None:
+            params["model"] = model
+        return cls(**params)
     except (TypeError, ValueError) as exc:
         problems.append(f"{path}.params: {exc}")
         return None
@@ -249,9 +302,17 @@ def _check_estimator(spec, path, trusted, problems):
 def _check_model(config, trusted, problems):
     model = config["model"]
     _check_keys(model, "model", "model", problems)
+    if "graph" in model and "steps" not in model:
+        graph = _check_graph(model["graph"], trusted, problems)
+        if graph is None:
+            return None
+        model.setdefault(
+            "estimator", "sklearn_pylearn.neural_network.GraphClassifier"
+        )
+        return _check_estimator(model, "model", trusted, problems, model=graph)
     has_est, has_steps = "estimator" in model, "steps" in model
     if has_est == has_steps:
-        problems.append("model: give exactly one of `estimator` or `steps`")
+        problems.append("model: give exactly one of `estimator`, `graph` or `steps`")
         return None
     if has_est:
         return _check_estimator(model, "model", trusted, problems)

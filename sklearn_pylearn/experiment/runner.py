@@ -10,7 +10,8 @@ A run writes its output directory as it goes::
     DIR/cv_results.csv     the search's results, as GridSearchCV's cv_results_
     DIR/metrics.json       {"train": {...}, "test": {...}} (and "validation", "search")
     DIR/history.csv        loss and validation score per epoch (iterative learners)
-    DIR/model.skops        the fitted model (sklearn_pylearn.persistence, safe format)
+    DIR/model.skops        the fitted model (sklearn_pylearn.persistence, safe format;
+                           model.joblib for layer-graph models, which skops cannot hold)
     DIR/outputs_test.*     named outputs on the test set (evaluate: {outputs: [...]})
     DIR/plots/             training curve and filters, when matplotlib is installed
     DIR/run.log            what was printed
@@ -279,6 +280,27 @@ def _write_outputs(model, parts, evaluate, output):
     return path
 
 
+def _save_model(model, output):
+    """``model.skops`` (safe format); joblib when skops cannot store the model."""
+    from ..persistence import dump
+
+    path = Path(output) / "model.skops"
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        dump(model, tmp, format="skops")
+    except (RecursionError, TypeError, ValueError) as exc:
+        # Layer-graph models hold PyTensor graph structures, deeper than skops'
+        # serialiser goes; joblib stores them (a pickle: load only what you trust).
+        tmp.unlink(missing_ok=True)
+        path = Path(output) / "model.joblib"
+        tmp = path.with_name(f".{path.name}.tmp")
+        dump(model, tmp, format="joblib")
+        tmp.replace(path)
+        return f"{path} (skops could not store it: {type(exc).__name__})"
+    tmp.replace(path)
+    return str(path)
+
+
 def _write_plots(model, output):
     """Training curve (and filters) as PNG files, when matplotlib is installed."""
     try:
@@ -317,9 +339,7 @@ def _execute(config, estimator, output, log):
         log(f"{part}: " + ", ".join(f"{k} {v:.4f}" for k, v in metrics[part].items()))
     _write_history(model, output)
     _write_outputs(model, parts, config["evaluate"], output)
-    from ..persistence import dump
-
-    dump(model, Path(output) / "model.skops")
+    log(f"model: {_save_model(model, output)}")
     for path in _write_plots(model, output):
         log(f"plot: {path}")
     return metrics

@@ -143,7 +143,7 @@ def test_pipeline_steps():
     assert [name for name, _ in pipe.steps] == ["standardscaler", "clf"]
     assert type(pipe).__module__ == "sklearn_pylearn.pipeline"
     config["model"]["estimator"] = "sklearn.svm.SVC"
-    assert "exactly one of `estimator` or `steps`" in _problems(config)[0]
+    assert "exactly one of `estimator`, `graph` or `steps`" in _problems(config)[0]
 
 
 def test_search_section():
@@ -205,3 +205,44 @@ def test_digest_changes_with_the_config():
 def test_shipped_example_experiments_validate(path):
     config, estimator = load_config(str(path))
     assert estimator is not None and config["evaluate"]["metrics"]
+
+
+def test_a_graph_macro_with_its_hyper_parameters():
+    config, est = validate_config(
+        _base(
+            model={
+                "graph": {
+                    "macro": "sklearn_pylearn.graph.macros.DBN",
+                    "params": {"n_in": 4, "hidden_layer_sizes": [5], "n_out": 3},
+                },
+                "params": {"learners": ["rbm1", "learner"], "max_iter": 2},
+            }
+        )
+    )
+    assert type(est).__name__ == "GraphClassifier"
+    assert config["model"]["estimator"].endswith("GraphClassifier")
+    assert "'rbm1'" in est.model.annotations()
+    assert est.learners == ["rbm1", "learner"]
+    problems = _problems(
+        _base(
+            model={
+                "graph": {
+                    "macro": "sklearn_pylearn.graph.macros.DBN",
+                    "params": {"n_in": 4, "hiden_layer_sizes": [5], "n_out": 3},
+                }
+            }
+        )
+    )
+    assert any("did you mean 'hidden_layer_sizes'" in p for p in problems)
+    problems = _problems(
+        _base(
+            model={
+                "graph": {
+                    "macro": "sklearn_pylearn.graph.macros.RBM",
+                    "params": {"n_in": 4, "n_hidden": 2},
+                },
+                "estimator": "sklearn_pylearn.linear_model.LogisticRegression",
+            }
+        )
+    )
+    assert "takes no layer-graph model" in problems[0]

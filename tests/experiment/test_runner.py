@@ -184,3 +184,21 @@ def test_cli_reports_config_errors_with_exit_code_2(tmp_path):
     assert proc.returncode == 2
     assert "modle: unknown section; did you mean 'model'?" in output
     assert not (tmp_path / "runs").exists()  # nothing ran
+
+
+def test_a_graph_macro_experiment_with_checkpoints(tmp_path):
+    config = """
+data: {sklearn: load_iris, split: {test_size: 0.3, random_state: 0}}
+model:
+  graph:
+    macro: sklearn_pylearn.graph.macros.DBN
+    params: {n_in: 4, hidden_layer_sizes: [8], n_out: 3, finetune_learning_rate: 0.3}
+  params: {learners: [rbm1, learner], max_iter: 20, batch_size: 10, random_state: 0}
+fit: {checkpoint: true}
+"""
+    metrics = run_experiment(config, tmp_path / "run", **_quiet())
+    assert 0.0 <= metrics["test"]["accuracy"] <= 1.0
+    assert (tmp_path / "run" / "checkpoints" / "final" / "model").exists()
+    # skops cannot hold a layer graph's PyTensor structures: joblib, said in the log.
+    assert (tmp_path / "run" / "model.joblib").exists()
+    assert "skops could not store it" in (tmp_path / "run" / "run.log").read_text()
