@@ -1,8 +1,11 @@
-"""Model surgery on the layer graph: a DBN becomes a stacked denoising autoencoder.
+"""
+Model surgery on the layer graph: a DBN becomes a stacked denoising autoencoder
+================================================================================
 
 Build a DBN with the macro, look at its annotations, swap its first RBM for a
 denoising autoencoder by name (the seed's ``model.replace('rbm1', daa1)``), then
-pre-train layer by layer and fine-tune the new model on digits.
+pre-train layer by layer and fine-tune the new model on digits. The figure draws the
+new model's annotated graph.
 """
 
 import numpy as np
@@ -36,3 +39,7 @@ print(
     "'rbm1'" in dbn.annotations(),
     np.isfinite(dbn["output"].eval()).all(),
 )
+
+from sklearn_pylearn.plotting import ModelGraphDisplay  # noqa: E402
+
+ModelGraphDisplay.from_model(sda)

@@ -201,8 +201,10 @@ def _resume(out, X, y, directory):
         est.set_params(hooks=None).fit(X, y)
     same = all(np.array_equal(a, b) for a, b in zip(est.coefs_, reference.coefs_))
     out(f"stopped after epoch {stopped}; checkpoints in {directory}")
-    out(f"resumed to epoch {est.n_iter_}: weights identical to an uninterrupted run: "
-        f"{same}")
+    out(
+        f"resumed to epoch {est.n_iter_}: weights identical to an uninterrupted run: "
+        f"{same}"
+    )
     return same
 
 

@@ -6,6 +6,7 @@ first use after loading. Loading an object saved by another major version of
 sklearn_pylearn warns (:class:`~sklearn_pylearn.exceptions.VersionMismatchWarning`).
 """
 
+import importlib
 import os
 from pathlib import Path
 
@@ -97,17 +98,35 @@ def trusted_types():
     -------
     names : list of str
         Fully qualified names of every public estimator, of the public functions
-        estimators take as parameters (``f_classif``, ``f_regression``) and of the
-        trainer that iterative learners keep for ``partial_fit``.
+        estimators take as parameters (``f_classif``, ``f_regression``), and of
+        this library's classes that a fitted estimator's state can hold (the
+        classes registered with :func:`~sklearn_pylearn.runtime.register_trusted`,
+        such as the ``MinibatchTrainer`` an MLP fitted by ``adam`` or ``sgd``
+        keeps for ``partial_fit`` and ``warm_start``).
 
     Examples
     --------
     >>> "sklearn_pylearn.decomposition._pca.PCA" in trusted_types()
     True
     """
-    from .training import MinibatchTrainer
+    from .runtime._refs import trusted_names
     from .utils.discovery import all_estimators, all_functions
 
     members = [obj for _, obj in all_estimators() + all_functions()]
-    members.append(MinibatchTrainer)  # iterative learners keep their trainer
-    return sorted(f"{obj.__module__}.{obj.__qualname__}" for obj in members)
+    # all_estimators imported every estimator family, so their state classes
+    # are registered by now.
+    members += [cls for cls in map(_resolve, trusted_names()) if cls is not None]
+    return sorted({f"{obj.__module__}.{obj.__qualname__}" for obj in members})
+
+
+def _resolve(name):
+    """The class ``"module:qualname"`` names, if it is one of this library's."""
+    module, _, qualname = name.partition(":")
+    if not qualname or not module.startswith("sklearn_pylearn"):
+        return None
+    obj = importlib.import_module(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part, None)
+    if isinstance(obj, type) and obj.__module__.startswith("sklearn_pylearn."):
+        return obj
+    return None

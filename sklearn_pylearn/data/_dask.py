@@ -49,9 +49,16 @@ class DaskDataset(ChunkedStream):
     """
 
     def __init__(
-        self, ddf: Any, *, input: Any = None, target: str | None = None,
-        weight: str | None = None, fields: Mapping[str, Any] | None = None,
-        batch_size: int = 256, shuffle: bool = False, random_state: Any = None,
+        self,
+        ddf: Any,
+        *,
+        input: Any = None,
+        target: str | None = None,
+        weight: str | None = None,
+        fields: Mapping[str, Any] | None = None,
+        batch_size: int = 256,
+        shuffle: bool = False,
+        random_state: Any = None,
     ) -> None:
         self.ddf = ddf
         names = [str(c) for c in ddf.columns]
@@ -65,8 +72,12 @@ class DaskDataset(ChunkedStream):
                     f"DaskDataset: {field}= names column(s) {missing!r} that the "
                     f"dask DataFrame has not; its columns are {names!r}."
                 )
-        self._spec = {"input": input, "target": target, "weight": weight,
-                      **dict(fields or {})}
+        self._spec = {
+            "input": input,
+            "target": target,
+            "weight": weight,
+            **dict(fields or {}),
+        }
         probe = Dataset.from_frame(ddf._meta, **self._spec)
         self.fields = probe.fields
         self._len: int | None = None

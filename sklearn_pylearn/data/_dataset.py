@@ -165,8 +165,14 @@ class Dataset:
 
     @classmethod
     def from_csv(
-        cls, path: str | os.PathLike, *, input: Any = None, target: Any = None,
-        weight: Any = None, read_csv: Mapping[str, Any] | None = None, **fields: Any,
+        cls,
+        path: str | os.PathLike,
+        *,
+        input: Any = None,
+        target: Any = None,
+        weight: Any = None,
+        read_csv: Mapping[str, Any] | None = None,
+        **fields: Any,
     ) -> Dataset:
         """Read a CSV file with pandas and choose columns per field.
 
@@ -184,8 +190,13 @@ class Dataset:
 
     @classmethod
     def from_parquet(
-        cls, path: str | os.PathLike, *, input: Any = None, target: Any = None,
-        weight: Any = None, **fields: Any,
+        cls,
+        path: str | os.PathLike,
+        *,
+        input: Any = None,
+        target: Any = None,
+        weight: Any = None,
+        **fields: Any,
     ) -> Dataset:
         """Read a parquet file (or a directory of them) into memory.
 
@@ -208,9 +219,18 @@ class Dataset:
         return stream.to_dataset()
 
     @classmethod
-    def from_dask(cls, ddf: Any, *, input: Any = None, target: Any = None,
-                  weight: Any = None, batch_size: int = 256, shuffle: bool = False,
-                  random_state: Any = None, **fields: Any) -> Any:
+    def from_dask(
+        cls,
+        ddf: Any,
+        *,
+        input: Any = None,
+        target: Any = None,
+        weight: Any = None,
+        batch_size: int = 256,
+        shuffle: bool = False,
+        random_state: Any = None,
+        **fields: Any,
+    ) -> Any:
         """A :class:`DaskDataset` reading a dask DataFrame partition by partition.
 
         Examples
@@ -225,8 +245,14 @@ class Dataset:
         from ._dask import DaskDataset
 
         return DaskDataset(
-            ddf, input=input, target=target, weight=weight, fields=fields,
-            batch_size=batch_size, shuffle=shuffle, random_state=random_state,
+            ddf,
+            input=input,
+            target=target,
+            weight=weight,
+            fields=fields,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            random_state=random_state,
         )
 
     # ------------------------------------------------------------ access
@@ -297,8 +323,12 @@ class Dataset:
         return pd.DataFrame(parts)
 
     def iterate(
-        self, batch_size: int, *, fields: Sequence[str] | None = None,
-        shuffle: bool = False, random_state: Any = None,
+        self,
+        batch_size: int,
+        *,
+        fields: Sequence[str] | None = None,
+        shuffle: bool = False,
+        random_state: Any = None,
     ) -> DatasetIterator:
         """Minibatches of ``batch_size`` rows (the seed's ``numeric_iterator``).
 
@@ -306,7 +336,10 @@ class Dataset:
         ``set_state``) is plain data, so iteration can stop and resume exactly.
         """
         return DatasetIterator(
-            self, batch_size, fields=fields, shuffle=shuffle,
+            self,
+            batch_size,
+            fields=fields,
+            shuffle=shuffle,
             random_state=random_state,
         )
 

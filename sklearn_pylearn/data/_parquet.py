@@ -191,7 +191,9 @@ class ParquetDataset(ChunkedStream):
     def _batches(self, k: int, batch_size: int) -> Iterator[pa.RecordBatch]:
         i, rg = self._chunks[k]
         return self._file(i).iter_batches(
-            batch_size=batch_size, row_groups=[rg], columns=self._read_columns(),
+            batch_size=batch_size,
+            row_groups=[rg],
+            columns=self._read_columns(),
             use_threads=False,
         )
 
@@ -219,8 +221,12 @@ class ParquetDataset(ChunkedStream):
         return Dataset._from_parts(data, columns)
 
     def map(
-        self, fn: Callable[..., Any], path: str | os.PathLike, *,
-        fields: Sequence[str] = ("input",), columns: Sequence[str] | None = None,
+        self,
+        fn: Callable[..., Any],
+        path: str | os.PathLike,
+        *,
+        fields: Sequence[str] = ("input",),
+        columns: Sequence[str] | None = None,
     ) -> int:
         """Stream ``fn(*field_batches)`` over the file, in order, into a parquet file.
 
@@ -290,8 +296,11 @@ def _as_table(result: Any, columns: Sequence[str] | None, k: int) -> pa.Table:
     if isinstance(result, Sample):
         result = result.to_dict()
     if isinstance(result, (pa.Table, pa.RecordBatch)):
-        return pa.Table.from_batches([result]) if isinstance(
-            result, pa.RecordBatch) else result
+        return (
+            pa.Table.from_batches([result])
+            if isinstance(result, pa.RecordBatch)
+            else result
+        )
     if isinstance(result, pd.Series):
         result = result.to_frame()
     if isinstance(result, pd.DataFrame):
@@ -305,9 +314,11 @@ def _as_table(result: Any, columns: Sequence[str] | None, k: int) -> pa.Table:
             "one row per sample (an array, a DataFrame or a dict of columns)."
         )
     flat = array.reshape(len(array), -1)
-    names = list(columns) if columns is not None else [
-        f"output_{j}" for j in range(flat.shape[1])
-    ]
+    names = (
+        list(columns)
+        if columns is not None
+        else [f"output_{j}" for j in range(flat.shape[1])]
+    )
     if len(names) != flat.shape[1]:
         raise ValueError(
             f"write_parquet: columns={names!r} names {len(names)} columns but batch "
@@ -317,7 +328,9 @@ def _as_table(result: Any, columns: Sequence[str] | None, k: int) -> pa.Table:
 
 
 def write_parquet(
-    batches: Iterable[Any], path: str | os.PathLike, *,
+    batches: Iterable[Any],
+    path: str | os.PathLike,
+    *,
     columns: Sequence[str] | None = None,
 ) -> int:
     """Write batches to one parquet file as they come (one row group per batch).

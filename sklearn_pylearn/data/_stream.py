@@ -75,9 +75,11 @@ class ChunkedStream:
     ) -> None:
         owner = type(self).__name__
         self.batch_size = check_batch_size(batch_size, owner)
-        if isinstance(shuffle_buffer, bool) or not isinstance(
-            shuffle_buffer, (int, np.integer)
-        ) or shuffle_buffer < 0:
+        if (
+            isinstance(shuffle_buffer, bool)
+            or not isinstance(shuffle_buffer, (int, np.integer))
+            or shuffle_buffer < 0
+        ):
             raise ValueError(
                 f"{owner}: shuffle_buffer must be an int >= 0 (chunks held in the "
                 f"shuffle buffer; 0 reads in order), got {shuffle_buffer!r}."

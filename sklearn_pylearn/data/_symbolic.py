@@ -31,8 +31,7 @@ def _param_variable(name: str, value: Any, constant: bool) -> Variable:
     array = np.asarray(value)
     if array.dtype.kind not in "biuf":
         raise TypeError(
-            f"parameter {name!r} must be numeric, got {value!r} "
-            f"(dtype {array.dtype})."
+            f"parameter {name!r} must be numeric, got {value!r} (dtype {array.dtype})."
         )
     if constant:
         return pt.constant(array, name=name)
@@ -231,12 +230,19 @@ class SymbolicDataset:
             yield self[i]
 
     def iterate(
-        self, batch_size: int, *, fields: Sequence[str] | None = None,
-        shuffle: bool = False, random_state: Any = None,
+        self,
+        batch_size: int,
+        *,
+        fields: Sequence[str] | None = None,
+        shuffle: bool = False,
+        random_state: Any = None,
     ) -> DatasetIterator:
         """Minibatches computed by the compiled function (one for every batch)."""
         return DatasetIterator(
-            self, batch_size, fields=fields, shuffle=shuffle,
+            self,
+            batch_size,
+            fields=fields,
+            shuffle=shuffle,
             random_state=random_state,
         )
 
@@ -284,7 +290,10 @@ class GetColumnDataset(SymbolicDataset):
     """
 
     def __init__(
-        self, dataset: Dataset | SymbolicDataset, column: int, *,
+        self,
+        dataset: Dataset | SymbolicDataset,
+        column: int,
+        *,
         constants: Sequence[str] = (),
     ) -> None:
         super().__init__(dataset, _get_column, constants=constants, column=column)

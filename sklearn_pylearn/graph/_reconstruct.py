@@ -36,8 +36,8 @@ def _layers(encoder: Node) -> list[tuple[Node, str | None]]:
 
 
 def inverse(encoder: Node, code: Node | None = None, *, tied: bool = True) -> Node:
-    """The decoder of ``encoder``: each ``act(dotW_b(.))`` layer, from the top down,
-    becomes ``act(. W' + b')`` (``W'`` the transpose of the layer's ``W`` when
+    """The decoder of ``encoder``: each ``act(dotW_b(h))`` layer, from the top down,
+    becomes ``act(h W' + b')`` (``W'`` the transpose of the layer's ``W`` when
     ``tied``, a new parameter initialised to it otherwise; ``b'`` new).
 
     Parameters

@@ -5,6 +5,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import pytensor.tensor as pt
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelEncoder
@@ -28,6 +29,7 @@ from ..training import (
     MinibatchTrainer,
     compile_step,
     epoch_program,
+    fit_atomically,
     minimize_lbfgs,
     run_training,
 )
@@ -61,7 +63,9 @@ class LogisticRegression(
     penalty : {"l2", None}, default="l2"
         L2 penalty on the coefficients (not the intercept), or none.
     C : float, default=1.0
-        Inverse regularisation strength.
+        Inverse regularisation strength; ``np.inf`` means no penalty (as
+        scikit-learn's way to ask for it). With ``penalty=None``, ``C`` is
+        ignored and a value other than 1.0 warns, as in scikit-learn.
     fit_intercept : bool, default=True
     class_weight : dict or "balanced", default=None
         Weights multiplying each sample's weight by its class's.
@@ -82,6 +86,12 @@ class LogisticRegression(
     verbose : int, default=0
     warm_start : bool, default=False
         Start from the previous solution.
+    l1_ratio : float or None, default=None
+        Only ``None`` or ``0.0`` (the L2 penalty): elastic-net and L1 are not
+        supported, and any other value is a ``ValueError``.
+    n_jobs : int or None, default=None
+        Accepted for scikit-learn compatibility (deprecated there) and ignored:
+        the compiled graphs use the cores themselves.
 
     Attributes
     ----------
@@ -106,7 +116,7 @@ class LogisticRegression(
 
     _parameter_constraints = {
         "penalty": [StrOptions({"l2"}), None],
-        "C": [Interval(Real, 0, None, closed="neither")],
+        "C": [Interval(Real, 0, None, closed="right")],
         "fit_intercept": ["boolean"],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
@@ -121,6 +131,8 @@ class LogisticRegression(
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both"), None],
+        "n_jobs": [Integral, None],
     }
 
     def __init__(
@@ -139,6 +151,8 @@ class LogisticRegression(
         n_iter_no_change=5,
         verbose=0,
         warm_start=False,
+        l1_ratio=None,
+        n_jobs=None,
     ):
         self.penalty = penalty
         self.C = C
@@ -153,10 +167,13 @@ class LogisticRegression(
         self.n_iter_no_change = n_iter_no_change
         self.verbose = verbose
         self.warm_start = warm_start
+        self.l1_ratio = l1_ratio
+        self.n_jobs = n_jobs
 
     # ------------------------------------------------------------------ fit
 
     @fit_context(prefer_skip_nested_validation=True)
+    @fit_atomically
     def fit(self, X, y, sample_weight=None):
         """Fit the model by minimising the (weighted) log-loss.
 
@@ -170,6 +187,7 @@ class LogisticRegression(
         -------
         self : LogisticRegression
         """
+        self._check_penalty()
         X, y = validate_float_input(self, X, reset=True, y=y)
         check_classification_targets(y)
         encoder = LabelEncoder().fit(y)
@@ -183,9 +201,55 @@ class LogisticRegression(
         fit = self._fit_lbfgs if self.solver == "lbfgs" else self._fit_minibatch
         coef, intercept, n_iter = fit(X, codes, len(encoder.classes_), weight)
         self.classes_ = encoder.classes_
-        self.coef_, self.intercept_ = coef, intercept
-        self.n_iter_ = np.array([n_iter], dtype=np.int32)
+        # float32 input gives float32 coefficients, as in scikit-learn.
+        self.coef_ = np.asarray(coef, dtype=X.dtype)
+        self.intercept_ = np.asarray(intercept, dtype=X.dtype)
+        self.n_iter_ = np.array([min(n_iter, self.max_iter)], dtype=np.int32)
         return self
+
+    def _dense_coef(self):
+        """``coef_`` as an array (``sparsify`` may have made it a CSR matrix)."""
+        coef = self.coef_
+        return coef.toarray() if sp.issparse(coef) else coef
+
+    def sparsify(self):
+        """Store ``coef_`` as a ``scipy.sparse`` CSR matrix (as scikit-learn).
+
+        Predictions are unchanged: the compiled graphs read it densified.
+
+        Returns
+        -------
+        self
+        """
+        check_is_fitted(self)
+        self.coef_ = sp.csr_matrix(self.coef_)
+        return self
+
+    def densify(self):
+        """Store ``coef_`` as a NumPy array again (undoes :meth:`sparsify`).
+
+        Returns
+        -------
+        self
+        """
+        check_is_fitted(self)
+        if sp.issparse(self.coef_):
+            self.coef_ = self.coef_.toarray()
+        return self
+
+    def _check_penalty(self):
+        if self.l1_ratio not in (None, 0.0):
+            raise ValueError(
+                f"LogisticRegression supports only the L2 penalty, got "
+                f"l1_ratio={self.l1_ratio!r} (elastic-net); use l1_ratio=None or "
+                "0.0, or scikit-learn's LogisticRegression(solver='saga')."
+            )
+        if self.penalty is None and self.C != 1.0:
+            warnings.warn(
+                "Setting penalty=None will ignore the C and l1_ratio parameters",
+                UserWarning,
+                stacklevel=3,
+            )
 
     def _sample_weight(self, X, encoder, codes, sample_weight):
         weight = check_sample_weight(sample_weight, X, dtype=X.dtype)
@@ -204,7 +268,7 @@ class LogisticRegression(
         w0 = np.zeros((n_outputs, width), dtype=np.float64)
         warm = self.warm_start and getattr(self, "coef_", None) is not None
         if warm and self.coef_.shape == (n_outputs, n_features):
-            w0[:, :n_features] = self.coef_
+            w0[:, :n_features] = self._dense_coef()
             if self.fit_intercept:
                 w0[:, n_features] = self.intercept_
         return w0.ravel()
@@ -335,7 +399,7 @@ class LogisticRegression(
         return len(self.classes_) == 2
 
     def _decision_graph(self, X, inputs):
-        coef_t = inputs.add("coef_t", self.coef_.T)
+        coef_t = inputs.add("coef_t", self._dense_coef().T)
         intercept = (
             inputs.add("intercept", self.intercept_) if self.fit_intercept else None
         )
@@ -376,7 +440,7 @@ class LogisticRegression(
         """The decision function as an affine map (for folding into pipelines)."""
         check_is_fitted(self)
         offset = self.intercept_ if self.fit_intercept else None
-        return AffineMap(weight=self.coef_.T, offset=offset)
+        return AffineMap(weight=self._dense_coef().T, offset=offset)
 
     def decision_function(self, X):
         """Decision values ``X @ coef_.T + intercept_`` (a vector when binary)."""
@@ -395,15 +459,9 @@ class LogisticRegression(
         return self._run_symbolic(X, "predict_log_proba")
 
     def score(self, X, y, sample_weight=None):
-        """Mean accuracy; labels not seen in fit are an error.
-
-        Raises
-        ------
-        ValueError
-            When ``y`` holds labels that were not seen in fit.
-        """
+        """Mean accuracy; labels not seen in fit count as wrong (as in
+        scikit-learn), so a fold missing a class scores 0, not an error."""
         check_is_fitted(self)
-        check_known_labels(self, y)
         return super().score(X, y, sample_weight=sample_weight)
 
     # --------------------------------------------------------- named outputs

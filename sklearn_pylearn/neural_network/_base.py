@@ -28,9 +28,11 @@ from ..training import (
     MinibatchSource,
     MinibatchTrainer,
     SklearnCallbacks,
+    checkpoint_seed,
     compile_step,
     data_fingerprint,
     epoch_program,
+    fit_atomically,
     minimize_lbfgs,
     run_training,
 )
@@ -60,14 +62,12 @@ def _stochastic_solver(est):
     return True
 
 
-class BaseMLP(
-    NamedOutputsMixin, SymbolicMixin, CallbackSupportMixin, BaseEstimator
-):
+class BaseMLP(NamedOutputsMixin, SymbolicMixin, CallbackSupportMixin, BaseEstimator):
     """Shared fitting of the multi-layer perceptrons (see the subclasses)."""
 
     _parameter_constraints = {
         **BaseMultilayerPerceptron._parameter_constraints,
-        "dtype": [StrOptions({"float64", "float32"})],
+        "dtype": [StrOptions({"float64", "float32"}), None],
         "checkpoint_dir": [str, os.PathLike, None],
         "hooks": [list, tuple, None],
     }
@@ -76,6 +76,7 @@ class BaseMLP(
     # -- fitting ------------------------------------------------------------------
     @with_callbacks
     @fit_context(prefer_skip_nested_validation=True)
+    @fit_atomically
     def fit(self, X, y, sample_weight=None):
         """Fit the model to data ``X`` and targets ``y``.
 
@@ -111,18 +112,30 @@ class BaseMLP(
         sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
         if np.any(np.array(sizes) <= 0):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+        self._check_hooks()
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
         )
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
-        dtype = np.dtype(self.dtype)
+        dtype = np.dtype(
+            self.dtype
+            if self.dtype is not None
+            else (np.float32 if X.dtype == np.float32 else np.float64)
+        )
         X = np.ascontiguousarray(X, dtype=dtype)
         Y = np.ascontiguousarray(Y.reshape(len(Y), -1), dtype=dtype)
         if sample_weight is not None:
             sample_weight = check_sample_weight(sample_weight, X, dtype=dtype)
         self.n_outputs_ = Y.shape[1]
         layer_units = [X.shape[1], *sizes, self.n_outputs_]
-        self._random_state = check_random_state(self.random_state)
+        self._checkpoint = None
+        if self.checkpoint_dir is not None and self.solver in _STOCHASTIC:
+            self._checkpoint = self._checkpoint_plan(
+                X, Y, sample_weight, incremental, first_pass
+            )
+            self._random_state = np.random.RandomState(self._checkpoint["seed"])
+        else:
+            self._random_state = check_random_state(self.random_state)
         if first_pass:
             self._initialize(layer_units, dtype)
         elif self.coefs_[0].dtype != dtype:
@@ -139,6 +152,46 @@ class BaseMLP(
                 " contain large values and need to be preprocessed."
             )
         return self
+
+    def _check_hooks(self):
+        for i, hook in enumerate(self.hooks or ()):
+            if isinstance(hook, type) or not any(
+                name.startswith("on_") and callable(getattr(hook, name))
+                for name in dir(hook)
+            ):
+                raise TypeError(
+                    f"{type(self).__name__}: hooks[{i}] must be a hook object (a "
+                    "sklearn_pylearn.runtime.Hook instance, with on_epoch_end and "
+                    f"the like), got {hook!r}. Pass instances: hooks=[MyHook()]."
+                )
+
+    def _checkpoint_plan(self, X, Y, sample_weight, incremental, first_pass):
+        """Where this fit checkpoints, its fingerprint and its seed.
+
+        Each fit gets its own sub-directory of ``checkpoint_dir``, named by a
+        digest of its parameters and data (and, for a warm start, of the weights
+        it starts from), so the clones of a search never share one. Without an
+        int ``random_state`` the fit draws a seed and records it in its
+        checkpoints; a fit started again reads it back, so it resumes.
+        """
+        run_params = [(k, v) for k, v in self._run_params() if k != "random_state"]
+        seeded = isinstance(self.random_state, (int, np.integer))
+        parts = [run_params, self.random_state if seeded else None]
+        if incremental:  # one directory across calls, written, never resumed
+            key = data_fingerprint(*parts, "partial_fit")
+        else:
+            weights = [] if first_pass else self.coefs_ + self.intercepts_
+            sw = [] if sample_weight is None else [sample_weight]
+            key = data_fingerprint(X, Y, *sw, *weights, *parts)
+        directory = os.path.join(os.fspath(self.checkpoint_dir), key[:16])
+        seed = None if incremental else checkpoint_seed(directory, key)
+        if seed is None:
+            seed = (
+                int(self.random_state)
+                if seeded
+                else int(check_random_state(self.random_state).randint(2**31 - 1))
+            )
+        return {"dir": directory, "fingerprint": key, "seed": seed}
 
     def _initialize(self, layer_units, dtype):
         self.n_iter_ = 0
@@ -214,13 +267,7 @@ class BaseMLP(
         monitor = self._monitor()
         program = epoch_program(1 if incremental else self.max_iter, source.n_batches)
         callbacks = self._callback_hook(X, Y)
-        fingerprint = (
-            ""
-            if self.checkpoint_dir is None
-            else data_fingerprint(
-                X, Y, sw, *trainer.params, self._run_params(), incremental
-            )
-        )
+        plan = self._checkpoint or {"dir": None, "fingerprint": "", "seed": None}
         try:
             vm = run_training(
                 program,
@@ -228,15 +275,37 @@ class BaseMLP(
                 source,
                 hooks=[monitor, callbacks, *(self.hooks or ())],
                 verbose=bool(self.verbose),
-                checkpoint_dir=self.checkpoint_dir,
-                fingerprint=fingerprint,
+                checkpoint_dir=plan["dir"],
+                fingerprint=plan["fingerprint"],
+                seed=plan["seed"],
+                resume=not incremental,
                 desc=type(self).__name__,
             )
         finally:
             self._store(trainer, monitor)
+        if vm.interrupted and self.n_iter_ == 0:
+            # No epoch finished: no consistent model to keep (fit_atomically
+            # restores the estimator as it was).
+            raise KeyboardInterrupt(
+                f"{type(self).__name__} interrupted in epoch 1, before any epoch "
+                "finished; the estimator is left as it was"
+                + (
+                    ""
+                    if plan["dir"] is None
+                    else " (call fit again with the same checkpoint_dir to resume)"
+                )
+                + "."
+            )
         if vm.interrupted:
+            hint = (
+                "call fit again with the same checkpoint_dir to resume"
+                if plan["dir"] is not None
+                else "the model keeps the weights of that epoch"
+            )
             warnings.warn(
-                vm.interrupt_message or "Training interrupted by user.", stacklevel=3
+                f"{type(self).__name__} interrupted at epoch {self.n_iter_}; {hint}.",
+                UserWarning,
+                stacklevel=3,
             )
         elif (
             not incremental and vm.stop_reason is None and self.n_iter_ == self.max_iter
@@ -465,4 +534,3 @@ class BaseMLP(
         tags.input_tags.allow_nan = False
         tags.input_tags.sparse = False
         return tags
-

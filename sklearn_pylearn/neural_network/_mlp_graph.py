@@ -11,7 +11,13 @@ from ..symbolic.losses import (
 from ..symbolic.nn import activation as apply_activation
 from ..symbolic.nn import dense
 
-__all__ = ["apply_activation", "forward", "make_objective", "per_sample_loss"]
+__all__ = [
+    "apply_activation",
+    "forward",
+    "make_objective",
+    "per_sample_loss",
+    "poisson_loss_per_sample",
+]
 
 
 def forward(X, weights, biases, activation, start=0):
@@ -35,7 +41,16 @@ def per_sample_loss(out_activation, logits, Y):
         return log_loss_per_sample(logits, Y)
     if out_activation == "logistic":
         return binary_log_loss_per_sample(logits, Y)
+    if out_activation == "exp":
+        return poisson_loss_per_sample(logits, Y)
     return squared_error_per_sample(logits, Y)
+
+
+def poisson_loss_per_sample(logits, Y):
+    """scikit-learn's Poisson loss of ``exp(logits)`` per sample, summed over
+    outputs: ``y log(y / mu) - y + mu`` with ``log mu = logits`` (stable)."""
+    y_log_y = pt.switch(pt.gt(Y, 0), Y * pt.log(pt.maximum(Y, 1e-30)), 0.0)
+    return pt.sum(y_log_y - Y * logits - Y + pt.exp(logits), axis=1)
 
 
 def make_objective(activation, out_activation):

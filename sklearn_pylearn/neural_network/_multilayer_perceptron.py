@@ -23,6 +23,7 @@ from ..symbolic.nn import (
     log_softmax,
     softmax,
 )
+from ..training import fit_atomically
 from ..utils._sklearn_compat import (
     StrOptions,
     check_partial_fit_first_call,
@@ -73,12 +74,20 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
     n_iter_no_change : int, default=10
     max_fun : int, default=15000
-    dtype : {"float64", "float32"}, default="float64"
-        The parameters' and computations' float type (float32 is faster).
+    dtype : {"float64", "float32"} or None, default=None
+        The parameters' and computations' float type (float32 is faster); None
+        follows X (float32 input gives float32 ``coefs_``, as in scikit-learn;
+        other input is float64).
     checkpoint_dir : str or path, default=None
-        Write training checkpoints there; a fit started again with the same
-        directory (and the same data and parameters) resumes where the last one
-        stopped.
+        Write training checkpoints (solvers ``"sgd"`` and ``"adam"``) into a
+        sub-directory named by a digest of the parameters and the data, so the
+        fits of a search (each candidate and fold) never share one. A fit started
+        again with the same directory, data and parameters resumes where the last
+        one stopped ("resumed from epoch N of DIR"), also without a fixed
+        ``random_state``: the seed drawn is recorded in the checkpoint. If that
+        fit had finished, its result is loaded instead of training again, and
+        the log says so; remove the directory to train afresh. ``partial_fit``
+        writes a checkpoint after each call and never resumes.
     hooks : list of sklearn_pylearn.runtime.Hook, default=None
         More hooks for the training program.
 
@@ -139,7 +148,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
-        dtype="float64",
+        dtype=None,
         checkpoint_dir=None,
         hooks=None,
     ):
@@ -180,6 +189,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     @available_if(_stochastic_solver)
     @fit_context(prefer_skip_nested_validation=True)
+    @fit_atomically
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """One epoch over ``(X, y)``; ``classes`` is required on the first call.
 
@@ -205,11 +215,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
     def _check_classes(self, classes):
-        if len(classes) < 2 and self._label_binarizer.y_type_ != "multilabel-indicator":
-            raise ValueError(
-                f"{type(self).__name__} needs samples of at least 2 classes in the "
-                f"data, but the data contains only one class: {classes[0]!r}."
-            )
+        """A single class fits (as in scikit-learn): one logistic unit whose
+        ``predict`` is always that class."""
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_float_input(self, X, reset=reset, y=y, multi_output=True)
@@ -277,7 +284,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     def _finish_method(self, method, value):
         if method == "predict" and not self._multilabel:
-            return self.classes_[np.asarray(value)]
+            # One class: the logistic unit's "positive" index maps to it too.
+            return self.classes_[np.minimum(np.asarray(value), len(self.classes_) - 1)]
         return value
 
     def predict_proba(self, X):
@@ -299,10 +307,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return self._run_symbolic(X, "predict_log_proba")
 
     def score(self, X, y, sample_weight=None):
-        """Mean accuracy; labels not seen in fit raise a ValueError."""
+        """Mean accuracy; labels not seen in fit count as wrong (as in
+        scikit-learn)."""
         check_is_fitted(self)
-        if not self._multilabel:
-            check_known_labels(self, unique_labels(y))
         return super().score(X, y, sample_weight=sample_weight)
 
     # named outputs
@@ -357,7 +364,9 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     Parameters
     ----------
-    loss : {"squared_error"}, default="squared_error"
+    loss : {"squared_error", "poisson"}, default="squared_error"
+        ``"poisson"``: an exponential output unit and scikit-learn's Poisson
+        loss, for non-negative targets (counts, rates).
     hidden_layer_sizes, activation, solver, alpha, batch_size, learning_rate,
     learning_rate_init, power_t, max_iter, shuffle, random_state, tol, verbose,
     warm_start, momentum, nesterovs_momentum, early_stopping, validation_fraction,
@@ -384,7 +393,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     _parameter_constraints = {
         **BaseMLP._parameter_constraints,
-        "loss": [StrOptions({"squared_error"})],
+        "loss": [StrOptions({"squared_error", "poisson"})],
     }
 
     def __init__(
@@ -414,7 +423,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
-        dtype="float64",
+        dtype=None,
         checkpoint_dir=None,
         hooks=None,
     ):
@@ -450,10 +459,11 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         return False
 
     def _out_activation(self):
-        return "identity"
+        return "exp" if self.loss == "poisson" else "identity"
 
     @available_if(_stochastic_solver)
     @fit_context(prefer_skip_nested_validation=True)
+    @fit_atomically
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch over ``(X, y)``, continuing the optimiser's state."""
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
@@ -464,13 +474,25 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
+        if self.loss == "poisson" and np.any(y < 0):
+            raise ValueError(
+                "MLPRegressor(loss='poisson'): some value(s) of y are negative, "
+                f"which is not allowed for Poisson regression (min(y) = {y.min()!r}); "
+                "use loss='squared_error' or shift the targets."
+            )
         return X, y
 
     def _prediction_expr(self, logits):
+        if self.out_activation_ == "exp":
+            logits = pt.exp(logits)
         return logits[:, 0] if self.n_outputs_ == 1 else logits
 
     def _validation_score(self, raw, Y_val, sw_val):
         y_true = Y_val[:, 0] if self.n_outputs_ == 1 else Y_val
+        if not np.isfinite(raw).all():
+            # A diverging validation score: recorded as NaN, never an
+            # improvement, and training goes on (as in scikit-learn).
+            return np.nan
         return r2_score(y_true, raw, sample_weight=sw_val)
 
     def _available_outputs(self):
@@ -485,5 +507,6 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         exprs = {f"hidden_{i}": h for i, h in enumerate(hidden)}
         exprs["prediction"] = self._prediction_expr(logits)
         if y is not None:
-            exprs["squared_error"] = squared_error_per_sample(logits, y)
+            out = pt.exp(logits) if self.out_activation_ == "exp" else logits
+            exprs["squared_error"] = squared_error_per_sample(out, y)
         return {name: exprs[name] for name in names}

@@ -119,7 +119,7 @@ class BernoulliRBM(
     h_samples_ : ndarray of shape (batch_size, n_components)
         The persistent chain's hidden state.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
     See Also
     --------

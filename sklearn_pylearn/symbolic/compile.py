@@ -102,9 +102,7 @@ class CompiledFunction:
             # Per-call overhead matters (a training step): convert only what
             # does not already have the input's type.
             arrays = [
-                a
-                if type(a) is np.ndarray and a.dtype is dt
-                else _as_input(a, dt)
+                a if type(a) is np.ndarray and a.dtype is dt else _as_input(a, dt)
                 for a, dt in zip(args, self._dtypes)
             ]
         else:

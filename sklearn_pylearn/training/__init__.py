@@ -51,22 +51,26 @@ True
 """
 
 from ..exceptions import TrainingDivergedError
-from .hooks import ConvergenceMonitor, SklearnCallbacks
+from ._atomic import fit_atomically
+from .hooks import ConvergenceMonitor, IterationLog, SklearnCallbacks
 from .lbfgs import minimize_lbfgs
-from .programs import data_fingerprint, epoch_program, run_training
+from .programs import checkpoint_seed, data_fingerprint, epoch_program, run_training
 from .source import MinibatchSource
 from .step import TrainStep, compile_step
 from .trainer import MinibatchTrainer
 
 __all__ = [
     "ConvergenceMonitor",
+    "IterationLog",
     "MinibatchSource",
     "MinibatchTrainer",
     "SklearnCallbacks",
     "TrainStep",
     "TrainingDivergedError",
     "compile_step",
+    "checkpoint_seed",
     "data_fingerprint",
+    "fit_atomically",
     "epoch_program",
     "minimize_lbfgs",
     "run_training",

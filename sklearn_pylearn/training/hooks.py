@@ -8,7 +8,7 @@ import numpy as np
 
 from ..runtime import Hook, improves, register_trusted
 
-__all__ = ["ConvergenceMonitor", "SklearnCallbacks"]
+__all__ = ["ConvergenceMonitor", "IterationLog", "SklearnCallbacks"]
 
 
 class ConvergenceMonitor(Hook):
@@ -173,7 +173,36 @@ class SklearnCallbacks(Hook):
             vm.stop("a scikit-learn callback asked to stop")
 
 
+class IterationLog(Hook):
+    """Print scikit-learn's verbose lines after each epoch (to stdout, so logs
+    keep the history): ``Iteration N, loss = ...`` and, with a validation set,
+    ``Validation score: ...``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> vm = SimpleNamespace(context={"model": SimpleNamespace(n_iter_=3)})
+    >>> IterationLog().on_epoch_end(vm, logs={"loss": 0.5})
+    Iteration 3, loss = 0.50000000
+    """
+
+    def __init__(self, model="model"):
+        self.model = model
+
+    def on_epoch_end(self, vm, **info):
+        logs = dict(info.get("logs", {}))
+        n_iter = getattr(vm.context[self.model], "n_iter_", info.get("count"))
+        score = logs.pop("validation_score", None)
+        # scikit-learn's MLP line; other learners' logs in the same form.
+        values = ", ".join(f"{k} = {float(v):.8f}" for k, v in logs.items())
+        print(f"Iteration {n_iter}, {values}", flush=True)
+        if score is not None:
+            print(f"Validation score: {float(score):f}", flush=True)
+
+
 register_trusted(
+    IterationLog,
+    "sklearn_pylearn.training:IterationLog",
     ConvergenceMonitor,
     SklearnCallbacks,
     "sklearn_pylearn.training:ConvergenceMonitor",

@@ -10,6 +10,7 @@ next to it.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import warnings
 from collections.abc import Sequence
@@ -26,11 +27,15 @@ from ..runtime import (
     Checkpoint,
     ProgressBar,
     VirtualMachine,
+    handle_interrupts,
     list_checkpoints,
     load_latest,
 )
+from .hooks import IterationLog
 
-__all__ = ["data_fingerprint", "epoch_program", "run_training"]
+__all__ = ["checkpoint_seed", "data_fingerprint", "epoch_program", "run_training"]
+
+_logger = logging.getLogger("sklearn_pylearn")
 
 
 def epoch_program(n_epochs: int, n_batches: int, *, model="model", data="data"):
@@ -87,6 +92,33 @@ def data_fingerprint(*parts) -> str:
     return h.hexdigest()
 
 
+def checkpoint_seed(directory, fingerprint):
+    """The seed recorded by the fit ``fingerprint`` in ``directory``, or None.
+
+    A fit without a fixed ``random_state`` draws a seed and records it in its
+    checkpoints (``run_training(seed=...)``); a fit started again with the same
+    data and parameters reads it back here, so it draws the same initial
+    weights and split, and resumes.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> checkpoint_seed(tempfile.mkdtemp(), "a") is None
+    True
+    """
+    if not list_checkpoints(directory):
+        return None
+    try:
+        _, state = load_latest(directory)
+    except Exception:  # noqa: BLE001 - an unreadable directory starts afresh
+        return None
+    context = state.get("context", {})
+    if context.get("fingerprint", {}).get("value") != fingerprint:
+        return None
+    seed = context.get("seed", {}).get("value")
+    return None if seed is None else int(seed)
+
+
 def _resume(directory, fingerprint, program, context, hooks):
     """A VM resumed from ``directory`` when it holds this fit's checkpoint."""
     if not list_checkpoints(directory):
@@ -104,9 +136,19 @@ def _resume(directory, fingerprint, program, context, hooks):
             stacklevel=3,
         )
         return None
-    return VirtualMachine.from_state(
-        state, program=program, context=context, hooks=hooks
-    )
+    vm = VirtualMachine.from_state(state, program=program, context=context, hooks=hooks)
+    epoch = getattr(context["model"], "n_iter_", vm.steps)
+    if vm.finished:
+        _logger.warning(
+            "loaded the finished fit (epoch %s) from checkpoint_dir %r instead of "
+            "training again; remove that directory, or pass another one, to train "
+            "afresh.",
+            epoch,
+            str(directory),
+        )
+    else:
+        _logger.warning("resumed from epoch %s of %s", epoch, str(directory))
+    return vm
 
 
 def run_training(
@@ -119,6 +161,8 @@ def run_training(
     checkpoint_dir=None,
     fingerprint: str = "",
     desc: str | None = None,
+    seed: int | None = None,
+    resume: bool = True,
 ) -> VirtualMachine:
     """Run a training program with the standard hooks; return the finished VM.
 
@@ -133,7 +177,8 @@ def run_training(
         :class:`SklearnCallbacks` ...), dispatched before the progress bar and
         the checkpoint writer.
     verbose : bool
-        Show a progress bar over epochs, with the loss.
+        Print scikit-learn's ``Iteration N, loss = ...`` lines (stdout) and show
+        a progress bar over epochs (stderr).
     checkpoint_dir : path or None
         Write checkpoints there (every 10 s, on interrupt and at the end) and
         resume from the newest one when it was written by a fit with the same
@@ -142,6 +187,12 @@ def run_training(
         Identifies the fit (see :func:`data_fingerprint`).
     desc : str, optional
         The progress bar's label.
+    seed : int, optional
+        The seed the fit drew its random numbers from, recorded in the
+        checkpoints (see :func:`checkpoint_seed`).
+    resume : bool, default=True
+        False only writes checkpoints (``partial_fit``: each call is a new step,
+        never a resumed one).
 
     Returns
     -------
@@ -154,14 +205,24 @@ def run_training(
     """
     hooks = list(hooks)
     if verbose:
+        hooks.append(IterationLog())  # scikit-learn's lines, for the logs
         hooks.append(ProgressBar(event="epoch_end", desc=desc))
     context = {"model": model, "data": data, "fingerprint": fingerprint}
+    if seed is not None:
+        context["seed"] = int(seed)
     vm = None
     if checkpoint_dir is not None:
         hooks.append(Checkpoint(checkpoint_dir, every_seconds=10.0, keep_last=2))
-        vm = _resume(checkpoint_dir, fingerprint, program, context, hooks)
+        if resume:
+            vm = _resume(checkpoint_dir, fingerprint, program, context, hooks)
     if vm is None:
         vm = VirtualMachine(program, context, hooks)
     main_thread = threading.current_thread() is threading.main_thread()
-    vm.run(handle_signals=checkpoint_dir is not None and main_thread)
+    if main_thread:
+        # Ctrl-C stops after the current step (never inside compiled code), and
+        # quietly: the estimator says once what happened (vm.interrupted).
+        with handle_interrupts(vm, quiet=True):
+            vm.run(handle_signals=False)
+    else:
+        vm.run(handle_signals=False)
     return vm

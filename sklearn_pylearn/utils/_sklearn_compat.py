@@ -113,9 +113,7 @@ except ImportError:  # pragma: no cover - a moved helper
         if sw.ndim == 0:
             return np.full(n, sw, dtype=dtype)
         if sw.shape != (n,):
-            raise ValueError(
-                f"sample_weight.shape == {sw.shape}, expected {(n,)}!"
-            )
+            raise ValueError(f"sample_weight.shape == {sw.shape}, expected {(n,)}!")
         return sw
 
 

@@ -151,11 +151,15 @@ def test_compute_errors_name_the_problem():
         clf.compute(X, np.full(len(X), 7), outputs=["nll"])
 
 
-def test_score_rejects_labels_unseen_at_fit():
+def test_score_counts_labels_unseen_at_fit_as_wrong():
+    from sklearn.model_selection import KFold, cross_val_score
+
     X, y = IRIS
     clf = LogisticRegression().fit(X, y)
-    with pytest.raises(ValueError, match="labels not seen in fit"):
-        clf.score(X, np.where(y == 2, 9, y))
+    expected = np.mean(clf.predict(X) == np.where(y == 2, 9, y))
+    assert clf.score(X, np.where(y == 2, 9, y)) == expected
+    scores = cross_val_score(LogisticRegression(), X, y, cv=KFold(3))
+    np.testing.assert_array_equal(scores, [0.0, 0.0, 0.0])  # as scikit-learn
 
 
 def test_single_class_is_an_error():
@@ -295,3 +299,56 @@ def clone_unfolded(pipe):
     from sklearn_pylearn.pipeline import fuse
 
     return fuse(pipe, fold_affine=False)
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "adam"])
+def test_a_failed_refit_leaves_the_model_as_it_was(solver):
+    X, y = load_iris(return_X_y=True)
+    est = LogisticRegression(solver=solver, max_iter=5).fit(X, y)
+    before = est.predict_proba(X)
+    with pytest.raises(ValueError, match="only one class"):
+        est.fit(X[:, :2], np.zeros(len(X)))
+    assert est.n_features_in_ == 4
+    np.testing.assert_array_equal(est.classes_, [0, 1, 2])
+    np.testing.assert_array_equal(est.predict_proba(X), before)
+
+
+def test_penalty_parameters_as_scikit_learn():
+    X, y = IRIS
+    none = LogisticRegression(penalty=None).fit(X, y)
+    inf = LogisticRegression(C=np.inf).fit(X, y)  # scikit-learn's "no penalty"
+    np.testing.assert_allclose(inf.coef_, none.coef_)
+    l2 = LogisticRegression(l1_ratio=0.0, n_jobs=2).fit(X, y)
+    np.testing.assert_array_equal(l2.coef_, LogisticRegression().fit(X, y).coef_)
+    with pytest.raises(ValueError, match=r"only the L2 penalty, got l1_ratio=0.5"):
+        LogisticRegression(l1_ratio=0.5).fit(X, y)
+    with pytest.warns(UserWarning, match="penalty=None will ignore the C"):
+        LogisticRegression(penalty=None, C=2.0).fit(X, y)
+
+
+def test_max_iter_zero_reports_zero_iterations():
+    X, y = IRIS
+    with pytest.warns(ConvergenceWarning):
+        clf = LogisticRegression(max_iter=0).fit(X, y)
+    np.testing.assert_array_equal(clf.n_iter_, [0])
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "adam"])
+def test_float32_input_gives_float32_coefficients(solver):
+    X, y = IRIS
+    clf = LogisticRegression(solver=solver, max_iter=50).fit(X.astype(np.float32), y)
+    assert clf.coef_.dtype == clf.intercept_.dtype == np.float32
+    assert LogisticRegression().fit(X, y).coef_.dtype == np.float64
+    assert (clf.predict(X) == clf.predict(X.astype(np.float32))).mean() > 0.95
+
+
+def test_sparsify_and_densify_as_scikit_learn():
+    import scipy.sparse as sp
+
+    X, y = IRIS
+    clf = LogisticRegression().fit(X, y)
+    dense, proba = clf.coef_.copy(), clf.predict_proba(X)
+    assert clf.sparsify() is clf and sp.issparse(clf.coef_)
+    np.testing.assert_allclose(clf.predict_proba(X), proba)
+    assert clf.densify() is clf and isinstance(clf.coef_, np.ndarray)
+    np.testing.assert_array_equal(clf.coef_, dense)

@@ -5,6 +5,8 @@ float64) so that each compiles once per session.
 """
 
 import inspect
+import os
+import signal
 import warnings
 
 import numpy as np
@@ -12,8 +14,9 @@ import pandas as pd
 import pytest
 from sklearn import neural_network as sk_nn
 from sklearn.datasets import load_digits, make_classification, make_regression
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.utils.validation import check_is_fitted
 
 from sklearn_pylearn import compile_stats
 from sklearn_pylearn.decomposition import PCA
@@ -201,13 +204,11 @@ def test_errors_are_clear():
     est = MLPClassifier(**SMALL, max_iter=2)
     with pytest.raises(ValueError, match="Input y contains NaN"):
         est.fit(X, np.where(y == 0, np.nan, y))
-    with pytest.raises(ValueError, match="at least 2 classes.*only one class"):
-        est.fit(X, np.zeros(len(X)))
     with pytest.raises(ValueError, match="classes must be passed on the first call"):
         MLPClassifier(**SMALL).partial_fit(X, y)
     est.fit(X, y)
-    with pytest.raises(ValueError, match=r"labels not seen in fit: \[7\]"):
-        est.score(X, np.where(y == 0, 7, y))
+    unseen = np.where(y == 0, 7, y)  # counted as wrong, as in scikit-learn
+    assert est.score(X, unseen) == np.mean(est.predict(X) == unseen)
     with pytest.raises(AttributeError, match="has no attribute .partial_fit."):
         getattr(MLPClassifier(solver="lbfgs"), "partial_fit")  # noqa: B009
     with pytest.raises(ValueError, match="early_stopping"):
@@ -239,7 +240,7 @@ def test_checkpoint_dir_resumes_an_interrupted_fit(tmp_path):
     kw = dict(SMALL, solver="adam", max_iter=6, tol=0.0)
     full = MLPClassifier(**kw).fit(X, y)
     est = MLPClassifier(**kw, checkpoint_dir=str(tmp_path), hooks=[StopAfter(2)])
-    with pytest.warns(UserWarning, match="Interrupted"):
+    with pytest.warns(UserWarning, match="interrupted at epoch 2; call fit again"):
         est.fit(X, y)
     assert est.n_iter_ == 2
     est.set_params(hooks=None).fit(X, y)  # same directory: resumes at epoch 3
@@ -248,9 +249,14 @@ def test_checkpoint_dir_resumes_an_interrupted_fit(tmp_path):
         np.testing.assert_array_equal(a, b)
 
 
-def test_verbose_shows_a_progress_bar(capsys):
-    MLPClassifier(**SMALL, solver="adam", max_iter=2, verbose=True).fit(X, y)
-    assert "MLPClassifier" in capsys.readouterr().err
+def test_verbose_shows_a_progress_bar_and_prints_sklearns_lines(capsys):
+    est = MLPClassifier(**SMALL, solver="adam", max_iter=2, verbose=True).fit(X, y)
+    out, err = capsys.readouterr()
+    assert "MLPClassifier" in err
+    curve = est.loss_curve_
+    assert out.splitlines()[:2] == [
+        f"Iteration {i + 1}, loss = {loss:.8f}" for i, loss in enumerate(curve)
+    ]
 
 
 def test_sklearn_callbacks_see_each_epoch():
@@ -298,3 +304,177 @@ def test_sklearn_progress_bar_on_a_fit_and_inside_grid_search():
         grid.set_callbacks(callback.ProgressBar())
         grid.fit(X, y)
     assert grid.best_params_["alpha"] in (1e-4, 1e-2)
+
+
+def test_checkpoint_dir_resumes_without_a_random_state(tmp_path, caplog):
+    """The seed drawn is recorded, so an unseeded fit resumes; each message once."""
+    kw = dict(SMALL, solver="adam", max_iter=5, tol=0.0, checkpoint_dir=str(tmp_path))
+    kw.pop("random_state", None)
+    est = MLPClassifier(**kw, hooks=[StopAfter(2)])
+    with pytest.warns(UserWarning) as record:
+        est.fit(X, y)
+    messages = [str(w.message) for w in record if "interrupted" in str(w.message)]
+    assert messages == [
+        "MLPClassifier interrupted at epoch 2; call fit again with the same "
+        "checkpoint_dir to resume."
+    ]
+    caplog.clear()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*another fit")
+        est.set_params(hooks=None).fit(X, y)
+    assert est.n_iter_ == 5 and len(est.loss_curve_) == 5
+    assert [r.getMessage() for r in caplog.records if "resumed" in r.getMessage()] == [
+        f"resumed from epoch 2 of {next(tmp_path.iterdir())}"
+    ]
+    caplog.clear()
+    again = MLPClassifier(**kw).fit(X, y)  # finished: loaded, and said so
+    assert any(
+        "loaded the finished fit (epoch 5)" in r.getMessage() for r in caplog.records
+    )
+    np.testing.assert_array_equal(again.coefs_[0], est.coefs_[0])
+
+
+def test_checkpoint_dir_gives_each_search_fit_its_own_directory(tmp_path):
+    kw = dict(SMALL, solver="adam", max_iter=2, checkpoint_dir=str(tmp_path))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.filterwarnings("error", message=".*another fit")
+        GridSearchCV(MLPClassifier(**kw), {"alpha": [1e-4, 1e-3]}, cv=2).fit(X, y)
+    assert len(list(tmp_path.iterdir())) == 2 * 2 + 1  # candidates x folds + refit
+
+
+def test_partial_fit_with_checkpoint_dir_checkpoints_quietly(tmp_path):
+    est = MLPClassifier(**SMALL, solver="adam", checkpoint_dir=str(tmp_path))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(3):
+            est.partial_fit(X, y, classes=np.unique(y))
+    (sub,) = tmp_path.iterdir()
+    assert list(sub.iterdir())
+
+
+class SigintAt(Hook):
+    """Send this process a real SIGINT at the end of an epoch, or at a step."""
+
+    def __init__(self, epoch=None, step=None):
+        self.epoch, self.step = epoch, step
+
+    def on_epoch_end(self, vm, **info):
+        if info["count"] == self.epoch:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    def on_step(self, vm, step, **info):
+        if step == self.step:
+            os.kill(os.getpid(), signal.SIGINT)
+
+
+def test_ctrl_c_keeps_a_consistent_partly_trained_model():
+    est = MLPClassifier(**SMALL, solver="adam", max_iter=5, hooks=[SigintAt(epoch=2)])
+    with pytest.warns(UserWarning, match="MLPClassifier interrupted at epoch 2;"):
+        est.fit(X, y)
+    assert est.n_iter_ == 2 and len(est.loss_curve_) == 2
+    assert est.loss_ == est.loss_curve_[-1]
+    est.predict(X)
+
+
+def test_ctrl_c_in_the_first_epoch_leaves_the_estimator_as_it_was():
+    est = MLPClassifier(**SMALL, solver="adam", max_iter=5, hooks=[SigintAt(step=1)])
+    with pytest.raises(KeyboardInterrupt, match="in epoch 1, before any epoch"):
+        est.fit(X, y)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(est)
+    est.set_params(hooks=None).fit(X, y)
+    before = [c.copy() for c in est.coefs_]
+    with pytest.raises(KeyboardInterrupt):
+        est.set_params(hooks=[SigintAt(step=1)]).fit(X, y)
+    for a, b in zip(est.coefs_, before):
+        np.testing.assert_array_equal(a, b)
+    assert est.n_iter_ == 5 and len(est.loss_curve_) == 5
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: MLPClassifier(**SMALL, max_iter=3),
+        lambda: MLPClassifier(**SMALL, solver="lbfgs", max_iter=3),
+    ],
+)
+def test_a_failed_refit_leaves_the_classifier_as_it_was(make):
+    est = make().fit(X, y)
+    before = est.predict_proba(X)
+    # Fails after the new features and classes were read: sample_weight.
+    with pytest.raises(ValueError, match="sample_weight"):
+        est.fit(X[:, :3], np.ones(len(X)), sample_weight=np.ones(3))
+    assert est.n_features_in_ == X.shape[1]
+
+    np.testing.assert_array_equal(est.predict_proba(X), before)
+    with pytest.raises(ValueError, match="NaN|infinity"):
+        est.fit(np.full_like(X, np.nan), y)
+    np.testing.assert_array_equal(est.predict_proba(X), before)
+
+
+def test_a_failed_refit_leaves_the_regressor_as_it_was():
+    est = MLPRegressor(**SMALL, max_iter=3).fit(Xr, yr)
+    before = est.predict(Xr)
+    # Fails after the new weights were drawn: the validation split is too small.
+    est.set_params(early_stopping=True, validation_fraction=0.01)
+    with pytest.raises(ValueError, match="validation set is too small"):
+        est.fit(Xr[:20, :2], yr[:20])
+    assert est.n_features_in_ == Xr.shape[1]
+    np.testing.assert_array_equal(est.predict(Xr), before)
+
+
+@pytest.mark.parametrize("hook", ["x", StopAfter])
+def test_hooks_that_are_not_hook_objects_are_a_type_error(hook):
+    with pytest.raises(TypeError, match=r"MLPClassifier: hooks\[0\] must be a hook"):
+        MLPClassifier(**SMALL, max_iter=1, hooks=[hook]).fit(X, y)
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_dtype_none_follows_X_as_scikit_learn(solver):
+    kw = dict(SMALL, solver=solver, max_iter=2)
+    clf = MLPClassifier(**kw).fit(X.astype(np.float32), y)
+    reg = MLPRegressor(**kw).fit(Xr.astype(np.float32), yr)
+    for est in (clf, reg):
+        assert {p.dtype for p in est.coefs_ + est.intercepts_} == {np.dtype("float32")}
+    assert MLPClassifier(**kw).fit(X, y).coefs_[0].dtype == np.float64
+    wide = MLPClassifier(**kw, dtype="float64").fit(X.astype(np.float32), y)
+    assert wide.coefs_[0].dtype == np.float64
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_a_single_class_fits_as_scikit_learn(solver):
+    ones = np.full(len(X), 3)
+    est = MLPClassifier(**SMALL, solver=solver, max_iter=3).fit(X, ones)
+    np.testing.assert_array_equal(est.classes_, [3])
+    np.testing.assert_array_equal(est.predict(X), ones)
+    assert est.score(X, ones) == 1.0
+    proba = est.predict_proba(X)
+    assert proba.shape == (len(X), 2)  # scikit-learn's shape for one class too
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
+def test_a_diverging_validation_score_is_recorded_as_nan(monkeypatch):
+    est = MLPRegressor(**SMALL, max_iter=3, early_stopping=True, tol=0.0)
+    real = MLPRegressor._validation_score
+
+    def overflowing(self, raw, Y_val, sw_val):
+        return real(self, np.full_like(raw, np.inf), Y_val, sw_val)
+
+    monkeypatch.setattr(MLPRegressor, "_validation_score", overflowing)
+    with pytest.warns(ConvergenceWarning):
+        est.fit(Xr, yr)
+    assert est.n_iter_ == 3 and np.isnan(est.validation_scores_).all()
+
+
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_poisson_loss_matches_scikit_learn(solver):
+    counts = np.random.RandomState(0).poisson(np.exp(Xr[:, 0] / 2))
+    kw = dict(SMALL, solver=solver, max_iter=20, loss="poisson")
+    ours = MLPRegressor(**kw).fit(Xr, counts)
+    ref = sk_nn.MLPRegressor(**kw).fit(Xr, counts)
+    assert ours.out_activation_ == ref.out_activation_ == "exp"
+    np.testing.assert_allclose(ours.loss_, ref.loss_, rtol=1e-5)
+    np.testing.assert_allclose(ours.predict(Xr), ref.predict(Xr), rtol=1e-4)
+    with pytest.raises(ValueError, match="negative, which is not allowed for Poisson"):
+        MLPRegressor(**kw).fit(Xr, counts - 1.0)
