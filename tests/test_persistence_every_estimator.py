@@ -10,10 +10,10 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.base import is_regressor
-from sklearn.utils._param_validation import StrOptions
 
 from sklearn_pylearn.persistence import dump
 from sklearn_pylearn.preprocessing import StandardScaler
+from sklearn_pylearn.utils._sklearn_compat import StrOptions
 from sklearn_pylearn.utils.discovery import all_estimators
 
 # Known gaps, each checked to still fail (so its entry goes once it is fixed): the

@@ -10,11 +10,9 @@ from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
-    _fit_context,
 )
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..base import NamedOutputsMixin, SymbolicMixin
 from ..runtime import register_trusted
@@ -35,6 +33,8 @@ from ..training import (
     epoch_program,
     run_training,
 )
+from ..utils._sklearn_compat import Interval, StrOptions
+from ..utils._sklearn_compat import fit_context as _fit_context
 from ..utils.validation import validate_float_input
 
 __all__ = ["DenoisingAutoencoder"]

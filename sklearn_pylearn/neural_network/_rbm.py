@@ -12,10 +12,8 @@ from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
-    _fit_context,
 )
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import NamedOutputsMixin, SymbolicMixin
@@ -30,6 +28,8 @@ from ..symbolic.energy import (
 )
 from ..symbolic.inputs import GraphInputs
 from ..training import MinibatchSource, data_fingerprint, epoch_program, run_training
+from ..utils._sklearn_compat import Interval, StrOptions
+from ..utils._sklearn_compat import fit_context as _fit_context
 from ..utils.validation import validate_float_input
 from ._rbm_training import RBMTrainer, compile_rbm_step
 
