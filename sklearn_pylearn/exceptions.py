@@ -86,6 +86,7 @@ class ExperimentConfigError(SklearnPylearnError, ValueError):
     """
 
     def __init__(self, problems):
+        self._given = problems
         if isinstance(problems, str):
             self.problems = [problems]
             message = problems
@@ -96,4 +97,4 @@ class ExperimentConfigError(SklearnPylearnError, ValueError):
         super().__init__(message)
 
     def __reduce__(self):
-        return type(self), (self.problems if len(self.problems) > 1 else str(self),)
+        return type(self), (self._given,)

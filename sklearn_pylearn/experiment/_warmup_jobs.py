@@ -81,7 +81,9 @@ for _act, _solver in _MLP_SETTINGS:
 def _regressor_job(solver):
     def job(dtype):
         X, y = _data(dtype)
-        model = MLPRegressor(hidden_layer_sizes=(8,), solver=solver, max_iter=2, dtype=dtype)
+        model = MLPRegressor(
+            hidden_layer_sizes=(8,), solver=solver, max_iter=2, dtype=dtype
+        )
         model.fit(X, y.astype(dtype)).predict(X)
 
     return job

@@ -274,9 +274,9 @@ def _write_outputs(model, parts, evaluate, output):
     if evaluate["format"] == "csv":
         write_atomic(path, frame.to_csv(index=False))
     else:
-        tmp = path.with_name(f".{path.name}.tmp")
-        frame.to_parquet(tmp, index=False)
-        tmp.replace(path)
+        from ..data import write_parquet
+
+        write_parquet([frame], path)
     return path
 
 

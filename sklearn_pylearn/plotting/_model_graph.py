@@ -51,7 +51,7 @@ def pipeline_dot(pipeline, method=None):
     for i, entry in enumerate(plan.entries):
         steps = list(getattr(entry, "steps", None) or [entry.step])
         if hasattr(entry, "folded"):
-            folded = " + ".join(str(g).split(" folded")[0] for g in entry.folded)
+            folded = " + ".join(name for g in entry.folded for name in g.steps)
             how = "X @ W + b" if entry.folded else "one compiled function"
             lines.append(f'  subgraph "cluster_{i}" {{')
             lines.append(f'    label="fused segment {i}: {_quote(how)}";')

@@ -202,3 +202,15 @@ fit: {checkpoint: true}
     # skops cannot hold a layer graph's PyTensor structures: joblib, said in the log.
     assert (tmp_path / "run" / "model.joblib").exists()
     assert "skops could not store it" in (tmp_path / "run" / "run.log").read_text()
+
+
+def test_named_outputs_as_parquet(tmp_path):
+    config = {
+        "data": {"sklearn": "load_iris", "split": {"test_size": 0.2}},
+        "model": {"estimator": "sklearn_pylearn.linear_model.LogisticRegression"},
+        "evaluate": {"outputs": ["prediction", "nll"]},
+    }
+    run_experiment(config, tmp_path / "run", **_quiet())
+    outputs = pd.read_parquet(tmp_path / "run" / "outputs_test.parquet")
+    assert list(outputs.columns) == ["prediction", "nll"] and len(outputs) == 30
+    assert not list((tmp_path / "run").glob(".*tmp*"))
