@@ -9,7 +9,15 @@ import pytensor.tensor as pt
 from ..decomposition import PCA
 from ..feature_selection import SelectKBest, VarianceThreshold
 from ..linear_model import LogisticRegression
-from ..neural_network import MLPClassifier, MLPRegressor
+from ..neural_network import (
+    BernoulliRBM,
+    DenoisingAutoencoder,
+    GraphClassifier,
+    GraphRegressor,
+    GraphTransformer,
+    MLPClassifier,
+    MLPRegressor,
+)
 from ..pipeline import make_pipeline
 from ..preprocessing import ExpressionTransformer, MinMaxScaler, StandardScaler
 from .warmup import _data, register_warmup
@@ -21,6 +29,10 @@ _TRANSFORMERS = {
     "VarianceThreshold": VarianceThreshold,
     "SelectKBest": lambda: SelectKBest(k=3),
     "ExpressionTransformer(tanh)": lambda: ExpressionTransformer(pt.tanh),
+    "BernoulliRBM(pcd)": lambda: BernoulliRBM(n_components=4, n_iter=1),
+    "BernoulliRBM(cd)": lambda: BernoulliRBM(n_components=4, n_iter=1, method="cd"),
+    "DenoisingAutoencoder": lambda: DenoisingAutoencoder(n_components=4, max_iter=2),
+    "GraphTransformer": lambda: GraphTransformer(max_iter=2),
 }
 
 
@@ -91,3 +103,13 @@ def _regressor_job(solver):
 
 for _solver in ("adam", "sgd", "lbfgs"):
     register_warmup(f"MLPRegressor(relu, {_solver})")(_regressor_job(_solver))
+
+register_warmup("GraphClassifier")(
+    _classifier_job(lambda dtype: GraphClassifier(max_iter=2))
+)
+
+
+@register_warmup("GraphRegressor")
+def _graph_regressor(dtype):
+    X, y = _data(dtype)
+    GraphRegressor(max_iter=2).fit(X, y.astype(dtype)).predict(X)

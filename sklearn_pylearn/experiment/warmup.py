@@ -145,11 +145,12 @@ def warmup(
     >>> [(r.name, r.dtype) for r in results]
     [('StandardScaler', 'float64')]
     """
-    names = warmup_jobs() if jobs is None else list(jobs)
-    unknown = sorted(set(names) - set(_REGISTRY))
+    known = warmup_jobs()  # loads the default jobs on first use
+    names = known if jobs is None else list(jobs)
+    unknown = sorted(set(names) - set(known))
     if unknown:
         raise ValueError(
-            f"warmup: unknown jobs {unknown!r}; choose among {warmup_jobs()!r}."
+            f"warmup: unknown jobs {unknown!r}; choose among {known!r}."
         )
     tasks = [(name, dtype) for dtype in dtypes for name in names]
     start = time.perf_counter()

@@ -33,6 +33,18 @@ def test_every_family_and_setting_has_a_job():
         assert name in jobs
 
 
+def test_every_public_estimator_is_warmed():
+    from sklearn_pylearn.utils.discovery import all_estimators
+
+    jobs = warmup_jobs()
+    missing = [
+        name
+        for name, _ in all_estimators()
+        if not any(job.split("(")[0] == name for job in jobs)
+    ]
+    assert missing == []
+
+
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_warmed_mlp_serves_other_sizes_without_compiling():
     warmup(["MLPClassifier(tanh, adam)"], ["float64"], progress=False, out=None)
@@ -129,3 +141,27 @@ def test_every_default_job_runs(job):
     # its estimator's signature must fail here, by name, not only in the Makefile.
     results = warmup([job], ["float64"], progress=False, out=None)
     assert [r.name for r in results] == [job]
+
+
+def test_a_fresh_process_can_name_default_jobs():
+    import subprocess
+    import sys
+
+    # --job with a default job name, before anything else loaded the defaults.
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sklearn_pylearn",
+            "warmup",
+            "--no-progress",
+            "--dtype",
+            "float64",
+            "--job",
+            "StandardScaler",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "StandardScaler" in result.stdout
