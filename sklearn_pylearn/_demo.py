@@ -5,11 +5,16 @@
 3. named outputs of a learner from one compiled function;
 4. a DBN pretrained layer by layer and fine-tuned on digits, with a progress bar;
 5. model surgery: the DBN's ``rbm1`` replaced by a denoising autoencoder ``daa1``;
-6. a training run interrupted part-way and resumed to the identical result;
+6. a fit killed with kill -9 part-way and resumed in another process to the
+   bit-identical result;
 7. plots written to a folder.
 """
 
+import os
+import signal
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import warnings
@@ -22,13 +27,14 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 
 from . import compile_stats
 from .decomposition import PCA
+from .exceptions import CorruptCheckpointError
 from .feature_selection import VarianceThreshold
 from .graph.macros import DAA, DBN
 from .linear_model import LogisticRegression
 from .neural_network import GraphClassifier, MLPClassifier
 from .pipeline import make_pipeline
 from .preprocessing import MinMaxScaler, StandardScaler
-from .runtime import Hook
+from .runtime import Checkpoint, Hook, list_checkpoints, read_checkpoint
 
 __all__ = ["run_demo"]
 
@@ -176,36 +182,222 @@ def _surgery(out, dbn_est, X_train, X_test, y_train, y_test):
     return est, accuracy
 
 
-class _InterruptAt(Hook):
-    """Interrupt training at the end of an epoch, as Ctrl-C or a kill would."""
+# -- 6. kill -9 and resume ---------------------------------------------------------
 
-    def __init__(self, epoch):
+# The fit section 6 kills: long enough (about a second warm) that the kill lands while
+# it trains, after the checkpoint of epoch _KILL_EPOCH.
+_KILL_SETTINGS = dict(
+    hidden_layer_sizes=(256,), batch_size=32, max_iter=100, tol=0.0, random_state=0
+)
+_KILL_EPOCH = 5
+_CHILD = "from sklearn_pylearn._demo import _fit_in_child; _fit_in_child()"
+
+
+class _CheckpointAtEpoch(Hook):
+    """Write a checkpoint at the end of epoch ``epoch``; note the first epoch run.
+
+    An estimator with ``checkpoint_dir`` checkpoints every 10 s and at the end: too
+    rarely for a fit of a second. This hook asks the estimator's own
+    :class:`~sklearn_pylearn.runtime.Checkpoint` hook for one more entry.
+    ``first_epoch`` (the first epoch this process ran) is not part of the saved
+    state, so a resumed process reports where it started.
+    """
+
+    def __init__(self, epoch=None):
         self.epoch = epoch
+        self.first_epoch = None
+
+    def get_state(self):
+        return {"epoch": self.epoch}
+
+    def set_state(self, state):
+        self.epoch = state["epoch"]
 
     def on_epoch_end(self, vm, **info):
+        if self.first_epoch is None:
+            self.first_epoch = info["count"]
         if info["count"] == self.epoch:
-            vm.request_interrupt("interrupted by the demo")
+            for hook in vm.hooks:
+                if isinstance(hook, Checkpoint):
+                    vm.request_checkpoint(hook)
 
 
-def _resume(out, X, y, directory):
-    _title(out, "6. a run interrupted part-way and resumed: the identical result")
-    settings = dict(hidden_layer_sizes=(32,), max_iter=8, tol=0.0, random_state=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        reference = MLPClassifier(**settings).fit(X, y)
-        est = MLPClassifier(
-            **settings, checkpoint_dir=str(directory), hooks=[_InterruptAt(3)]
-        )
-        est.fit(X, y)
-        stopped = est.n_iter_
-        est.set_params(hooks=None).fit(X, y)
-    same = all(np.array_equal(a, b) for a, b in zip(est.coefs_, reference.coefs_))
-    out(f"stopped after epoch {stopped}; checkpoints in {directory}")
-    out(
-        f"resumed to epoch {est.n_iter_}: weights identical to an uninterrupted run: "
-        f"{same}"
+def _fit_in_child():
+    """Entry point of section 6's child processes: ``python -c _CHILD DIR ROLE``.
+
+    Fits section 6's MLP on ``DIR/data.npz`` with ``checkpoint_dir=DIR/checkpoints``
+    (role ``killed``: with a checkpoint at the end of epoch ``_KILL_EPOCH``, and the
+    demo kills it while it trains on; role ``resumed``: the same fit, which resumes
+    from the newest checkpoint), then writes its weights to ``DIR/ROLE.npz``.
+    """
+    import logging
+
+    directory, role = Path(sys.argv[1]), sys.argv[2]
+    logging.basicConfig(format="%(message)s", level=logging.WARNING, stream=sys.stdout)
+    data = np.load(directory / "data.npz")
+    hook = _CheckpointAtEpoch(_KILL_EPOCH if role == "killed" else None)
+    est = MLPClassifier(
+        **_KILL_SETTINGS,
+        checkpoint_dir=str(directory / "checkpoints"),
+        hooks=[hook],
     )
-    return same
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(data["X"], data["y"])
+    arrays = {f"coef{i}": a for i, a in enumerate(est.coefs_)}
+    arrays.update({f"intercept{i}": b for i, b in enumerate(est.intercepts_)})
+    with open(directory / f".{role}.npz.tmp", "wb") as f:
+        np.savez(f, **arrays, n_iter=est.n_iter_, first_epoch=hook.first_epoch or 0)
+    os.replace(directory / f".{role}.npz.tmp", directory / f"{role}.npz")
+
+
+def _start_child(directory, role):
+    """Run :func:`_fit_in_child` in a new interpreter, its output in DIR/ROLE.log."""
+    env = dict(os.environ)
+    # The child imports this very package, installed or not.
+    root = str(Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    with open(directory / f"{role}.log", "w") as log:
+        return subprocess.Popen(
+            [sys.executable, "-c", _CHILD, str(directory), role],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def _child_failed(what, directory, role):
+    log = (directory / f"{role}.log").read_text()
+    return RuntimeError(f"demo section 6: {what}; the child's output:\n{log}")
+
+
+def _saved_epoch(entry):
+    """The number of epochs finished in a checkpoint entry (None: unreadable yet)."""
+    try:
+        state = read_checkpoint(entry)
+    except (OSError, CorruptCheckpointError):  # pruned or being replaced: look again
+        return None
+    return state["vm"]["counters"].get("epoch_end", 0)
+
+
+def _wait_for_checkpoint(proc, directory, role, timeout=600.0):
+    """Poll ``DIR/checkpoints/*/`` until an entry of epoch >= _KILL_EPOCH exists.
+
+    Returns the entry and its epoch.
+    """
+    deadline = time.monotonic() + timeout
+    seen = set()
+    while True:
+        for fit_dir in sorted((directory / "checkpoints").glob("*")):
+            for entry in list_checkpoints(fit_dir):
+                if entry in seen:
+                    continue
+                epoch = _saved_epoch(entry)
+                if epoch is not None:
+                    seen.add(entry)
+                    if epoch >= _KILL_EPOCH:
+                        return entry, epoch
+        if proc.poll() is not None:
+            raise _child_failed(
+                f"the fit ended (exit code {proc.returncode}) before writing the "
+                f"checkpoint of epoch {_KILL_EPOCH}",
+                directory,
+                role,
+            )
+        if time.monotonic() > deadline:
+            proc.kill()
+            proc.wait()
+            raise _child_failed(
+                f"no checkpoint within {timeout:.0f} s", directory, role
+            )
+        time.sleep(0.005)
+
+
+def _kill(proc):
+    """kill -9 ``proc`` (terminate where there is no SIGKILL); say how it ended.
+
+    Raises RuntimeError when the process had already exited: the kill must land
+    while it runs.
+    """
+    sigkill = getattr(signal, "SIGKILL", None)
+    if proc.poll() is not None:
+        raise RuntimeError(
+            f"demo section 6: process {proc.pid} exited (code {proc.returncode}) "
+            "before the kill; the fit must outlast the checkpoint of epoch "
+            f"{_KILL_EPOCH} (raise _KILL_SETTINGS['max_iter'])"
+        )
+    if sigkill is None:
+        proc.terminate()
+        proc.wait()
+        return (
+            f"terminated (no SIGKILL on this platform: {sys.platform}; "
+            "TerminateProcess is as abrupt)"
+        )
+    proc.send_signal(sigkill)
+    code = proc.wait()
+    if code != -sigkill:
+        raise RuntimeError(
+            f"demo section 6: process {proc.pid} exited with code {code}, not killed "
+            f"by SIGKILL ({-sigkill}): it finished before the kill"
+        )
+    return f"kill -9 {proc.pid}: it died with exit code {code}"
+
+
+def _identical(reference, result):
+    """Whether a child's saved weights are bit-identical to ``reference``'s."""
+    ours = [result[f"coef{i}"] for i in range(len(reference.coefs_))]
+    ours += [result[f"intercept{i}"] for i in range(len(reference.intercepts_))]
+    theirs = reference.coefs_ + reference.intercepts_
+    return int(result["n_iter"]) == reference.n_iter_ and all(
+        a.dtype == b.dtype and np.array_equal(a, b) for a, b in zip(ours, theirs)
+    )
+
+
+def _kill_and_resume(out, X, y, directory):
+    _title(out, "6. kill -9 part-way, resumed in a new process: the identical result")
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    np.savez(directory / "data.npz", X=X, y=y)
+    epochs = _KILL_SETTINGS["max_iter"]
+    (n_hidden,) = _KILL_SETTINGS["hidden_layer_sizes"]
+    out(
+        f"a child process fits MLPClassifier({n_hidden} hidden, {epochs} epochs) "
+        f"with checkpoint_dir={directory / 'checkpoints'}"
+    )
+    proc = _start_child(directory, "killed")
+    entry, saved = _wait_for_checkpoint(proc, directory, "killed")
+    how = _kill(proc)
+    out(f"checkpoint of epoch {saved} on disk ({entry.name}): {how}")
+    resumed = _start_child(directory, "resumed")
+    if resumed.wait() != 0:
+        raise _child_failed(
+            f"the resumed fit failed (exit code {resumed.returncode})",
+            directory,
+            "resumed",
+        )
+    result = np.load(directory / "resumed.npz")
+    first = int(result["first_epoch"])
+    if not saved < first <= epochs:
+        raise _child_failed(
+            f"the new process did not resume part-way (its first epoch: {first})",
+            directory,
+            "resumed",
+        )
+    out(
+        f"another new process resumed from epoch {first - 1} and trained to epoch "
+        f"{int(result['n_iter'])}"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reference = MLPClassifier(**_KILL_SETTINGS).fit(X, y)
+    same = _identical(reference, result)
+    out(f"weights bit-identical to an uninterrupted fit in this process: {same}")
+    if not same:
+        raise RuntimeError(
+            "demo section 6: the resumed fit's weights differ from the "
+            "uninterrupted fit's: resuming is broken"
+        )
+    return {"identical": same, "resumed_from": first - 1, "kill": how}
 
 
 def _plots(out, folder, mlp, dbn_est, sda_est, pipe):
@@ -260,7 +452,8 @@ def run_demo(out=print, workdir=None):
     sda_est, report["sda_accuracy"] = _surgery(
         out, dbn_est, X_train, X_test, y_train, y_test
     )
-    report["resumed_identical"] = _resume(out, X_train, y_train, workdir / "ckpt")
+    report["kill9"] = _kill_and_resume(out, X_train, y_train, workdir / "kill9")
+    report["resumed_identical"] = report["kill9"]["identical"]
     report["plots"] = _plots(out, workdir / "plots", mlp, dbn_est, sda_est, pipe)
     out(f"\ncompile_stats(): {compile_stats()}")
     out(f"demo finished in {time.perf_counter() - start:.1f} s")
