@@ -13,7 +13,7 @@ example experiment (exp.yaml):
   model:
     estimator: sklearn_pylearn.neural_network.MLPClassifier
     params: {hidden_layer_sizes: [64], max_iter: 30, random_state: 0}
-  fit: {checkpoint: true}           # resumable after kill -9
+  fit: {checkpoint: true}           # resumable after kill -9 (or checkpoint: PATH)
   evaluate:
     metrics: [accuracy]
 
@@ -48,6 +48,12 @@ def _parser():
     )
     run.add_argument(
         "--resume", action="store_true", help="continue the run in --output"
+    )
+    run.add_argument(
+        "--checkpoint-dir",
+        metavar="PATH",
+        help="checkpoint the fit into PATH (sets fit.checkpoint: PATH; default: "
+        "the config's fit.checkpoint, true meaning DIR/checkpoints)",
     )
     resume = sub.add_parser("resume", help="continue an interrupted run")
     resume.add_argument("directory", help="the run's directory")
@@ -85,7 +91,12 @@ def main(argv=None):
             from pathlib import Path
 
             output = args.output or str(Path("runs") / Path(args.config).stem)
-            run_experiment(args.config, output, resume=args.resume)
+            run_experiment(
+                args.config,
+                output,
+                resume=args.resume,
+                checkpoint_dir=args.checkpoint_dir,
+            )
         else:
             resume_experiment(args.directory)
     except ExperimentConfigError as exc:

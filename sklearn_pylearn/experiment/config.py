@@ -29,6 +29,7 @@ __all__ = [
     "params_named",
     "config_digest",
     "load_config",
+    "parse_config",
     "resolve_name",
     "validate_config",
 ]
@@ -107,7 +108,16 @@ SCHEMA = {
         "params": (lambda v: isinstance(v, dict), "a mapping of parameters", {}),
     },
     "fit": {
-        "checkpoint": (lambda v: isinstance(v, bool), "true or false", False),
+        "checkpoint": (
+            lambda v: isinstance(v, bool) or (isinstance(v, str) and bool(v.strip())),
+            "true (checkpoints in DIR/checkpoints), false, or a directory path",
+            False,
+        ),
+        "checkpoint_every": (
+            lambda v: v is None or (_is_int(v) and v > 0),
+            "a positive number of epochs or null (the learners' default: every 10 s)",
+            None,
+        ),
         "progress": (lambda v: isinstance(v, bool), "true or false", False),
         "epochs": (
             lambda v: v is None or (_is_int(v) and v > 0),
@@ -306,9 +316,7 @@ def _check_model(config, trusted, problems):
         graph = _check_graph(model["graph"], trusted, problems)
         if graph is None:
             return None
-        model.setdefault(
-            "estimator", "sklearn_pylearn.neural_network.GraphClassifier"
-        )
+        model.setdefault("estimator", "sklearn_pylearn.neural_network.GraphClassifier")
         return _check_estimator(model, "model", trusted, problems, model=graph)
     has_est, has_steps = "estimator" in model, "steps" in model
     if has_est == has_steps:
@@ -430,6 +438,12 @@ EPOCH_PARAMS = ("max_iter", "n_iter", "pretrain_epochs")
 def _check_fit(config, estimator, problems):
     fit = config["fit"]
     _check_keys(fit, "fit", "fit", problems)
+    where = fit.get("checkpoint")
+    if isinstance(where, str) and Path(where).expanduser().is_file():
+        problems.append(
+            f"fit.checkpoint: {where!r} is a file; give a directory path (created "
+            "if missing) or true for DIR/checkpoints"
+        )
     if estimator is None:
         return
     if fit.get("epochs") and not params_named(estimator, EPOCH_PARAMS[:2]):
@@ -442,6 +456,25 @@ def _check_fit(config, estimator, problems):
             f"fit.checkpoint: {type(estimator).__name__} has no checkpoint_dir "
             "parameter (the iterative learners of sklearn_pylearn have one); set "
             "checkpoint: false"
+        )
+    _check_checkpoint_every(fit, estimator, problems)
+
+
+def _check_checkpoint_every(fit, estimator, problems):
+    if not fit.get("checkpoint_every"):
+        return
+    if not fit.get("checkpoint"):
+        problems.append(
+            "fit.checkpoint_every: checkpoints are off; set fit.checkpoint: true "
+            "(or a directory path), or remove checkpoint_every"
+        )
+    learners = params_named(estimator, ["checkpoint_dir"])
+    hooks = {k.rpartition("__")[0] for k in params_named(estimator, ["hooks"])}
+    if any(k.rpartition("__")[0] not in hooks for k in learners):
+        problems.append(
+            f"fit.checkpoint_every: {type(estimator).__name__} has a learner without "
+            "a hooks parameter (the Graph estimators have none), which checkpoints "
+            "every 10 s only; remove checkpoint_every"
         )
 
 
@@ -575,6 +608,17 @@ def load_config(path_or_text):
     >>> est.C
     0.5
     """
+    return validate_config(parse_config(path_or_text))
+
+
+def parse_config(path_or_text):
+    """Parse an experiment (a path or YAML text) with ``yaml.safe_load``, unchecked.
+
+    Examples
+    --------
+    >>> parse_config("fit: {checkpoint: true}")
+    {'fit': {'checkpoint': True}}
+    """
     import yaml
 
     text = str(path_or_text)
@@ -583,12 +627,11 @@ def load_config(path_or_text):
             raise ExperimentConfigError(f"no such experiment file: {text!r}")
         text = Path(text).read_text()
     try:
-        parsed = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ExperimentConfigError(
             f"the experiment is not valid YAML: {exc}"
         ) from None
-    return validate_config(parsed)
 
 
 def config_digest(config):

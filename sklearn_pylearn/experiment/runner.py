@@ -6,7 +6,8 @@ A run writes its output directory as it goes::
     DIR/config.yaml        the resolved config (defaults filled in)
     DIR/run.json           status, the config's digest, the library version
     DIR/search/            one JSON file per finished search candidate
-    DIR/checkpoints/       the learners' training checkpoints (fit: {checkpoint: true})
+    DIR/checkpoints/       the learners' training checkpoints (fit: {checkpoint: true};
+                           fit: {checkpoint: PATH} puts them in PATH instead)
     DIR/cv_results.csv     the search's results, as GridSearchCV's cv_results_
     DIR/metrics.json       {"train": {...}, "test": {...}} (and "validation", "search")
     DIR/history.csv        loss and validation score per epoch (iterative learners)
@@ -19,7 +20,9 @@ A run writes its output directory as it goes::
 Every file is written atomically. A run killed anywhere is continued by ``resume DIR``
 (or ``run CONFIG --output DIR --resume``), from this or another machine: finished
 search candidates are not run again, an interrupted fit resumes from its checkpoint,
-and the config must be the one that started the run.
+and the config must be the one that started the run. ``run.json`` records where the
+checkpoints go (relative to DIR when inside it, so a moved DIR keeps them), and
+``resume`` reads them from there.
 """
 
 import json
@@ -30,8 +33,14 @@ import numpy as np
 
 from .. import __version__
 from ..exceptions import ExperimentConfigError
-from ..runtime import write_atomic
-from .config import EPOCH_PARAMS, config_digest, load_config, params_named
+from ..runtime import Checkpoint, Hook, write_atomic
+from .config import (
+    EPOCH_PARAMS,
+    config_digest,
+    params_named,
+    parse_config,
+    validate_config,
+)
 from .data import load_data, split_data
 
 __all__ = ["resume_experiment", "run_experiment"]
@@ -63,8 +72,30 @@ def _plain(value):
     return str(value)
 
 
+def _checkpoint_root(config, output):
+    """Where a new run checkpoints, as recorded in ``run.json`` (None: nowhere).
+
+    ``true`` gives ``checkpoints`` (relative to the run's directory); a path is
+    resolved against the current directory, and kept relative to the run's
+    directory when inside it.
+    """
+    where = config["fit"].get("checkpoint")
+    if not where:
+        return None
+    if where is True:
+        return "checkpoints"
+    path = Path(where).expanduser().resolve()
+    try:
+        return str(path.relative_to(Path(output).resolve()))
+    except ValueError:
+        return str(path)
+
+
 def _start(config, output, resume, out):
-    """Create (or check, when resuming) the output directory; return the log."""
+    """Create (or check, when resuming) the output directory.
+
+    Returns the log and the run's state (``run.json``).
+    """
     import yaml
 
     output = Path(output)
@@ -92,13 +123,29 @@ def _start(config, output, resume, out):
     log = _Log(output, out)
     if not run_file.exists():
         write_atomic(output / "config.yaml", yaml.safe_dump(config, sort_keys=False))
-        _write_json(
-            run_file, {"status": "running", "digest": digest, "version": __version__}
-        )
+        state = {
+            "status": "running",
+            "digest": digest,
+            "version": __version__,
+            "checkpoint_dir": _checkpoint_root(config, output),
+        }
+        _write_json(run_file, state)
         log(f"experiment started in {output}")
     else:
+        state = json.loads(run_file.read_text())
+        # Runs started before run.json recorded it checkpointed in DIR/checkpoints.
+        state.setdefault("checkpoint_dir", _checkpoint_root(config, output))
         log(f"resuming the experiment in {output}")
-    return log
+    if state["checkpoint_dir"] is not None:
+        log(f"checkpoints: {_checkpoints(output, state)}")
+    return log, state
+
+
+def _checkpoints(output, state):
+    """The run's checkpoint directory (a Path), or None."""
+    if state.get("checkpoint_dir") is None:
+        return None
+    return Path(output) / state["checkpoint_dir"]  # an absolute path stays one
 
 
 def _changed_keys(output, config):
@@ -118,8 +165,28 @@ def _changed_keys(output, config):
     return "changed: " + ", ".join(changed) if changed else "same keys, other values"
 
 
+class _CheckpointEvery(Hook):
+    """Ask the learner's own Checkpoint hook for an entry every ``n`` epochs.
+
+    A learner with ``checkpoint_dir`` writes every 10 s (and at the end); this adds
+    entries at epoch ends (``fit: {checkpoint_every: n}``).
+    """
+
+    def __init__(self, n):
+        self.n = n
+
+    def on_epoch_end(self, vm, **info):
+        if info["count"] % self.n == 0:
+            for hook in vm.hooks:
+                if isinstance(hook, Checkpoint):
+                    vm.request_checkpoint(hook)
+
+
 def _configure(estimator, fit, checkpoint_dir):
-    """Apply the fit section (epochs, progress, checkpoints) to an unfitted model."""
+    """Apply the fit section (epochs, progress, checkpoints) to an unfitted model.
+
+    ``checkpoint_dir`` is where this fit checkpoints (None: it does not).
+    """
     params = {}
     if fit.get("epochs"):
         for key in params_named(estimator, EPOCH_PARAMS[:2]):
@@ -127,11 +194,25 @@ def _configure(estimator, fit, checkpoint_dir):
     if fit.get("progress"):
         for key in params_named(estimator, ["verbose"]):
             params[key] = True
-    if fit.get("checkpoint") and checkpoint_dir is not None:
+    if checkpoint_dir is not None:
         for key in params_named(estimator, ["checkpoint_dir"]):
             step = key.rpartition("__")[0] or "model"
             params[key] = str(Path(checkpoint_dir) / step)
+        if fit.get("checkpoint_every"):
+            for key in params_named(estimator, ["hooks"]):
+                params[key] = [_CheckpointEvery(fit["checkpoint_every"])]
     return estimator.set_params(**params)
+
+
+def _drop_hooks(model):
+    """Remove the runner's hooks from a fitted model (they are no part of it)."""
+    params = {}
+    for key, value in model.get_params(deep=True).items():
+        if key.rpartition("__")[2] == "hooks" and value:
+            kept = [h for h in value if not isinstance(h, _CheckpointEvery)]
+            if len(kept) != len(value):
+                params[key] = kept or None
+    return model.set_params(**params)
 
 
 # -- search ----------------------------------------------------------------------
@@ -169,13 +250,13 @@ def _take(data, idx):
     return data.iloc[idx] if hasattr(data, "iloc") else np.asarray(data)[idx]
 
 
-def _run_candidate(i, params, estimator, X, y, cv, config, output):
+def _run_candidate(i, params, estimator, X, y, cv, config, root):
     """Cross-validate one candidate, fold by fold (each fold its own checkpoint)."""
     from sklearn.base import clone
 
     scores, fit_times = [], []
     for f, (train, test) in enumerate(cv.split(X, y)):
-        ckpt = Path(output) / "checkpoints" / "search" / f"candidate_{i:04d}_fold{f}"
+        ckpt = None if root is None else root / "search" / f"candidate_{i:04d}_fold{f}"
         model = _configure(clone(estimator).set_params(**params), config["fit"], ckpt)
         start = time.perf_counter()
         model.fit(_take(X, train), _take(y, train))
@@ -186,7 +267,7 @@ def _run_candidate(i, params, estimator, X, y, cv, config, output):
     return {"params": params, "scores": scores, "fit_times": fit_times}
 
 
-def _search(estimator, X, y, config, output, log):
+def _search(estimator, X, y, config, output, root, log):
     """Run (or finish) the search; return the best parameters and cv_results."""
     from sklearn.base import is_classifier
     from sklearn.model_selection import check_cv
@@ -203,7 +284,7 @@ def _search(estimator, X, y, config, output, log):
             results.append(json.loads(path.read_text()))
             log(f"search: candidate {i + 1}/{len(candidates)} finished before, kept")
             continue
-        result = _run_candidate(i, params, estimator, X, y, cv, config, output)
+        result = _run_candidate(i, params, estimator, X, y, cv, config, root)
         _write_json(path, result)
         results.append(json.loads(path.read_text()))
         log(
@@ -313,7 +394,7 @@ def _write_plots(model, output):
 # -- the run -----------------------------------------------------------------------
 
 
-def _execute(config, estimator, output, log):
+def _execute(config, estimator, output, root, log):
     X, y = load_data(config["data"])
     parts = split_data(X, y, config["data"]["split"])
     X_train, y_train = parts["train"]
@@ -324,14 +405,15 @@ def _execute(config, estimator, output, log):
     extra = {}
     if "search" in config:
         best_params, best_score = _search(
-            estimator, X_train, y_train, config, output, log
+            estimator, X_train, y_train, config, output, root, log
         )
         estimator = estimator.set_params(**best_params)
         extra["search"] = {"best_params": best_params, "best_score": best_score}
-    model = _configure(estimator, config["fit"], Path(output) / "checkpoints" / "final")
+    final = None if root is None else root / "final"
+    model = _configure(estimator, config["fit"], final)
     log(f"fit: {type(model).__name__} on {len(X_train)} rows")
     start = time.perf_counter()
-    model.fit(X_train, y_train)
+    _drop_hooks(model.fit(X_train, y_train))
     log(f"fit: done in {time.perf_counter() - start:.2f} s")
     metrics = {**_evaluate(model, parts, config["evaluate"]["metrics"]), **extra}
     _write_json(Path(output) / "metrics.json", metrics)
@@ -345,7 +427,7 @@ def _execute(config, estimator, output, log):
     return metrics
 
 
-def run_experiment(config, output, *, resume=False, out=print):
+def run_experiment(config, output, *, resume=False, out=print, checkpoint_dir=None):
     """Run an experiment (a YAML path, YAML text or a parsed mapping) into ``output``.
 
     Parameters
@@ -358,6 +440,10 @@ def run_experiment(config, output, *, resume=False, out=print):
         Continue the run ``output`` holds; its config must be this one.
     out : callable or None, default=print
         Receives each line of the log (None: only ``run.log``).
+    checkpoint_dir : path-like, optional
+        Checkpoint the fit there: sets the config's ``fit.checkpoint`` (as the
+        command line's ``--checkpoint-dir`` does), so the path is part of the
+        config a resumed run must match.
 
     Returns
     -------
@@ -374,20 +460,19 @@ def run_experiment(config, output, *, resume=False, out=print):
     >>> sorted(metrics), metrics["test"]["accuracy"] > 0.9
     (['test', 'train'], True)
     """
-    if isinstance(config, dict):
-        from .config import validate_config
-
-        config, estimator = validate_config(config)
-    else:
-        config, estimator = load_config(config)
-    log = _start(config, output, resume, out)
-    state_path = Path(output) / "run.json"
-    state = json.loads(state_path.read_text())
+    if not isinstance(config, dict):
+        config = parse_config(config)
+    if checkpoint_dir is not None and isinstance(config, dict):
+        config = {**config, "fit": {**(config.get("fit") or {})}}
+        config["fit"]["checkpoint"] = str(checkpoint_dir)
+    config, estimator = validate_config(config)
+    log, state = _start(config, output, resume, out)
     if state["status"] == "finished":
         log("the run had finished: nothing to do")
         return json.loads((Path(output) / "metrics.json").read_text())
-    metrics = _execute(config, estimator, output, log)
-    _write_json(state_path, {**state, "status": "finished"})
+    root = _checkpoints(output, state)
+    metrics = _execute(config, estimator, output, root, log)
+    _write_json(Path(output) / "run.json", {**state, "status": "finished"})
     log(f"finished: metrics in {Path(output) / 'metrics.json'}")
     return metrics
 

@@ -44,7 +44,12 @@ def test_the_issue_example_loads_with_defaults_filled():
         "shuffle": True,
         "stratify": False,
     }
-    assert config["fit"] == {"checkpoint": False, "progress": False, "epochs": None}
+    assert config["fit"] == {
+        "checkpoint": False,
+        "checkpoint_every": None,
+        "progress": False,
+        "epochs": None,
+    }
     assert config["evaluate"]["metrics"] == ["accuracy"]
 
 
@@ -183,6 +188,55 @@ def test_fit_settings_need_matching_parameters():
     assert any(
         p.startswith("evaluate.outputs: StandardScaler has no named outputs")
         for p in problems
+    )
+
+
+MLP = {"estimator": "sklearn_pylearn.neural_network.MLPClassifier"}
+
+
+def test_checkpoint_takes_true_false_or_a_directory(tmp_path):
+    config, _ = validate_config(_base(model=MLP, fit={"checkpoint": "runs/ckpt"}))
+    assert config["fit"]["checkpoint"] == "runs/ckpt"
+    (tmp_path / "afile").write_text("")
+    problems = _problems(_base(model=MLP, fit={"checkpoint": str(tmp_path / "afile")}))
+    assert problems == [
+        f"fit.checkpoint: {str(tmp_path / 'afile')!r} is a file; give a directory "
+        "path (created if missing) or true for DIR/checkpoints"
+    ]
+    for bad in (3, "", None):
+        (problem,) = _problems(_base(model=MLP, fit={"checkpoint": bad}))
+        assert problem == (
+            "fit.checkpoint: expected true (checkpoints in DIR/checkpoints), false, "
+            f"or a directory path, got {bad!r}"
+        )
+    (problem,) = _problems(_base(model=MLP, fit={"checkpoint_dir": "x"}))
+    assert problem.startswith(
+        "fit.checkpoint_dir: unknown key; did you mean 'checkpoint'?"
+    )
+
+
+def test_checkpoint_every_needs_checkpoints_and_hooks():
+    config, _ = validate_config(
+        _base(model=MLP, fit={"checkpoint": True, "checkpoint_every": 2})
+    )
+    assert config["fit"]["checkpoint_every"] == 2
+    problems = _problems(_base(model=MLP, fit={"checkpoint_every": 2}))
+    assert problems[0].startswith("fit.checkpoint_every: checkpoints are off")
+    (problem,) = _problems(
+        _base(model=MLP, fit={"checkpoint": True, "checkpoint_every": 0})
+    )
+    assert problem.startswith("fit.checkpoint_every: expected a positive number")
+    graph = {
+        "graph": {
+            "macro": "sklearn_pylearn.graph.macros.MLP",
+            "params": {"n_in": 4, "hidden_layer_sizes": [3], "n_out": 3},
+        }
+    }
+    (problem,) = _problems(
+        _base(model=graph, fit={"checkpoint": True, "checkpoint_every": 1})
+    )
+    assert problem.startswith(
+        "fit.checkpoint_every: GraphClassifier has a learner without a hooks"
     )
 
 

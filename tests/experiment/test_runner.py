@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -214,3 +215,110 @@ def test_named_outputs_as_parquet(tmp_path):
     outputs = pd.read_parquet(tmp_path / "run" / "outputs_test.parquet")
     assert list(outputs.columns) == ["prediction", "nll"] and len(outputs) == 30
     assert not list((tmp_path / "run").glob(".*tmp*"))
+
+
+# A fit of about a second warm, checkpointed at every epoch into a directory of
+# the user's choosing (relative: resolved against the directory the run starts in).
+CUSTOM_CHECKPOINTS = """
+data:
+  sklearn: load_digits
+  split: {test_size: 0.25, random_state: 0}
+model:
+  estimator: sklearn_pylearn.neural_network.MLPClassifier
+  params:
+    hidden_layer_sizes: [256]
+    batch_size: 32
+    max_iter: 60
+    tol: 0.0
+    random_state: 0
+fit: {checkpoint: ../scratch/ckpt, checkpoint_every: 1}
+"""
+
+
+def _epochs_saved(root):
+    from sklearn_pylearn.exceptions import CorruptCheckpointError
+    from sklearn_pylearn.runtime import list_checkpoints, read_checkpoint
+
+    epochs = [0]
+    for fit_dir in root.glob("final/model/*"):
+        for entry in list_checkpoints(fit_dir):
+            try:
+                epochs.append(read_checkpoint(entry)["vm"]["counters"]["epoch_end"])
+            except (OSError, CorruptCheckpointError):  # pruned while read
+                pass
+    return max(epochs)
+
+
+def test_kill_9_mid_fit_with_a_custom_checkpoint_dir_then_resume(tmp_path):
+    """kill -9 while the final fit trains, after its checkpoint of epoch 2 reached
+    ``fit.checkpoint``'s directory; ``resume`` from another process and another
+    working directory continues from that checkpoint to the uninterrupted run's
+    metrics."""
+    plain = CUSTOM_CHECKPOINTS.replace(
+        "{checkpoint: ../scratch/ckpt, checkpoint_every: 1}", "{}"
+    )
+    reference = run_experiment(plain, tmp_path / "reference", **_quiet())
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir(), second.mkdir()
+    (first / "exp.yaml").write_text(CUSTOM_CHECKPOINTS)
+    output = tmp_path / "run"
+    root = tmp_path / "scratch" / "ckpt"
+    proc = _run_cli(["run", "exp.yaml", "--output", str(output)], first)
+    deadline = time.monotonic() + 600
+    while _epochs_saved(root) < 2:
+        assert proc.poll() is None, proc.stdout.read()
+        assert time.monotonic() < deadline, "no checkpoint of epoch 2"
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGKILL)
+    assert proc.wait() == -signal.SIGKILL, "the fit ended before the kill"
+    assert not (output / "metrics.json").exists()
+    state = json.loads((output / "run.json").read_text())
+    assert state["status"] == "running" and state["checkpoint_dir"] == str(root)
+    assert not (output / "checkpoints").exists()
+    resumed = _run_cli(["resume", str(output)], second)
+    text, _ = resumed.communicate()
+    assert resumed.returncode == 0, text
+    match = re.search(r"resumed from epoch (\d+) of (\S+)", text)
+    assert match and 2 <= int(match[1]) < 60, text
+    assert Path(match[2]).parent == root / "final" / "model"
+    assert f"checkpoints: {root}" in text
+    assert json.loads((output / "metrics.json").read_text()) == reference
+
+
+def test_checkpoint_dir_from_the_command_line(tmp_path):
+    config = """
+data: {sklearn: load_iris, split: {test_size: 0.3, random_state: 0}}
+model:
+  estimator: sklearn_pylearn.neural_network.MLPClassifier
+  params: {hidden_layer_sizes: [4], max_iter: 4, random_state: 0}
+fit: {checkpoint_every: 1}
+"""
+    metrics = run_experiment(
+        config, tmp_path / "run", checkpoint_dir=tmp_path / "ckpt", **_quiet()
+    )
+    state = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert state["checkpoint_dir"] == str(tmp_path / "ckpt")
+    assert "checkpoint: " + str(tmp_path / "ckpt") in (
+        (tmp_path / "run" / "config.yaml").read_text()
+    )
+    (fit_dir,) = (tmp_path / "ckpt" / "final" / "model").iterdir()
+    assert len(list(fit_dir.glob("ckpt-*"))) == 2  # every epoch, the last two kept
+    # The runner's checkpoint hook is no part of the saved model.
+    assert load(tmp_path / "run" / "model.skops").hooks is None
+    # Inside the run's directory, the path is kept relative (the directory can move).
+    run_experiment(
+        config, tmp_path / "run2", checkpoint_dir=tmp_path / "run2" / "c", **_quiet()
+    )
+    assert (
+        json.loads((tmp_path / "run2" / "run.json").read_text())["checkpoint_dir"]
+        == "c"
+    )
+    (tmp_path / "exp.yaml").write_text(config)
+    proc = _run_cli(
+        ["run", "exp.yaml", "--output", "cli", "--checkpoint-dir", "cli_ckpt"],
+        tmp_path,
+    )
+    output, _ = proc.communicate()
+    assert proc.returncode == 0, output
+    assert json.loads((tmp_path / "cli" / "metrics.json").read_text()) == metrics
+    assert list((tmp_path / "cli_ckpt" / "final" / "model").iterdir())
