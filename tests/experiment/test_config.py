@@ -300,3 +300,27 @@ def test_a_graph_macro_with_its_hyper_parameters():
         )
     )
     assert "takes no layer-graph model" in problems[0]
+
+
+def test_the_user_guide_documents_every_key():
+    """doc/user_guide/experiments.md's tables name each key of SCHEMA, no more."""
+    import re
+
+    from sklearn_pylearn.experiment.config import SCHEMA, SECTIONS
+
+    prefix = {
+        "data": "data.",
+        "split": "data.split.",
+        "model": "model.",
+        "graph": "model.graph.",
+        "step": "model.steps[].",
+        "fit": "fit.",
+        "search": "search.",
+        "evaluate": "evaluate.",
+    }
+    assert set(prefix) == set(SCHEMA)
+    expected = {prefix[name] + key for name, keys in SCHEMA.items() for key in keys}
+    expected |= {s for s in SECTIONS if s not in SCHEMA}  # trusted: a plain list
+    page = Path(__file__).resolve().parents[2] / "doc/user_guide/experiments.md"
+    documented = set(re.findall(r"^\| `([a-z_.\[\]]+)` \|", page.read_text(), re.M))
+    assert documented == expected
