@@ -102,6 +102,8 @@ def main(argv=None):
     except ExperimentConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        return 130  # the log said how to resume
     return 0
 
 

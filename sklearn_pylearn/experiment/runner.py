@@ -165,21 +165,34 @@ def _changed_keys(output, config):
     return "changed: " + ", ".join(changed) if changed else "same keys, other values"
 
 
-class _CheckpointEvery(Hook):
-    """Ask the learner's own Checkpoint hook for an entry every ``n`` epochs.
+class _RunnerHook(Hook):
+    """The runner's hook on each learner that has a ``hooks`` parameter.
 
-    A learner with ``checkpoint_dir`` writes every 10 s (and at the end); this adds
-    entries at epoch ends (``fit: {checkpoint_every: n}``).
+    It notes an interruption (Ctrl-C, SIGTERM: the learner stops after the current
+    step, checkpoints and returns), so that the run is not taken as finished; and,
+    with ``every``, asks the learner's own Checkpoint hook for an entry every
+    ``every`` epochs (it writes every 10 s otherwise; ``fit: {checkpoint_every}``).
+    Only ``every`` is part of the saved state.
     """
 
-    def __init__(self, n):
-        self.n = n
+    def __init__(self, every=None):
+        self.every = every
+        self.interrupted = False
+
+    def get_state(self):
+        return {"every": self.every}
+
+    def set_state(self, state):
+        self.every = state["every"]
 
     def on_epoch_end(self, vm, **info):
-        if info["count"] % self.n == 0:
+        if self.every and info["count"] % self.every == 0:
             for hook in vm.hooks:
                 if isinstance(hook, Checkpoint):
                     vm.request_checkpoint(hook)
+
+    def on_interrupt(self, vm, **info):
+        self.interrupted = True
 
 
 def _configure(estimator, fit, checkpoint_dir):
@@ -198,21 +211,30 @@ def _configure(estimator, fit, checkpoint_dir):
         for key in params_named(estimator, ["checkpoint_dir"]):
             step = key.rpartition("__")[0] or "model"
             params[key] = str(Path(checkpoint_dir) / step)
-        if fit.get("checkpoint_every"):
-            for key in params_named(estimator, ["hooks"]):
-                params[key] = [_CheckpointEvery(fit["checkpoint_every"])]
+    every = fit.get("checkpoint_every") if checkpoint_dir is not None else None
+    hooks = estimator.get_params(deep=True)
+    for key in params_named(estimator, ["hooks"]):
+        params[key] = [*(hooks[key] or ()), _RunnerHook(every)]
     return estimator.set_params(**params)
 
 
-def _drop_hooks(model):
-    """Remove the runner's hooks from a fitted model (they are no part of it)."""
-    params = {}
+def _fitted(model):
+    """Remove the runner's hooks from a fitted model (they are no part of it).
+
+    Raises KeyboardInterrupt when a learner's fit was interrupted: its model is
+    not the finished one, and the run must stay resumable.
+    """
+    params, interrupted = {}, False
     for key, value in model.get_params(deep=True).items():
         if key.rpartition("__")[2] == "hooks" and value:
-            kept = [h for h in value if not isinstance(h, _CheckpointEvery)]
-            if len(kept) != len(value):
-                params[key] = kept or None
-    return model.set_params(**params)
+            ours = [h for h in value if isinstance(h, _RunnerHook)]
+            interrupted |= any(h.interrupted for h in ours)
+            if ours:
+                params[key] = [h for h in value if h not in ours] or None
+    model.set_params(**params)
+    if interrupted:
+        raise KeyboardInterrupt("a fit was interrupted")
+    return model
 
 
 # -- search ----------------------------------------------------------------------
@@ -259,7 +281,7 @@ def _run_candidate(i, params, estimator, X, y, cv, config, root):
         ckpt = None if root is None else root / "search" / f"candidate_{i:04d}_fold{f}"
         model = _configure(clone(estimator).set_params(**params), config["fit"], ckpt)
         start = time.perf_counter()
-        model.fit(_take(X, train), _take(y, train))
+        _fitted(model.fit(_take(X, train), _take(y, train)))
         fit_times.append(time.perf_counter() - start)
         scores.append(
             _score(model, _take(X, test), _take(y, test), config["search"]["scoring"])
@@ -413,7 +435,7 @@ def _execute(config, estimator, output, root, log):
     model = _configure(estimator, config["fit"], final)
     log(f"fit: {type(model).__name__} on {len(X_train)} rows")
     start = time.perf_counter()
-    _drop_hooks(model.fit(X_train, y_train))
+    _fitted(model.fit(X_train, y_train))
     log(f"fit: done in {time.perf_counter() - start:.2f} s")
     metrics = {**_evaluate(model, parts, config["evaluate"]["metrics"]), **extra}
     _write_json(Path(output) / "metrics.json", metrics)
@@ -471,7 +493,14 @@ def run_experiment(config, output, *, resume=False, out=print, checkpoint_dir=No
         log("the run had finished: nothing to do")
         return json.loads((Path(output) / "metrics.json").read_text())
     root = _checkpoints(output, state)
-    metrics = _execute(config, estimator, output, root, log)
+    try:
+        metrics = _execute(config, estimator, output, root, log)
+    except KeyboardInterrupt:
+        log(
+            f"interrupted: the run is not finished; `python -m sklearn_pylearn "
+            f"resume {output}` continues it"
+        )
+        raise
     _write_json(Path(output) / "run.json", {**state, "status": "finished"})
     log(f"finished: metrics in {Path(output) / 'metrics.json'}")
     return metrics

@@ -322,3 +322,50 @@ fit: {checkpoint_every: 1}
     assert proc.returncode == 0, output
     assert json.loads((tmp_path / "cli" / "metrics.json").read_text()) == metrics
     assert list((tmp_path / "cli_ckpt" / "final" / "model").iterdir())
+
+
+INTERRUPTIBLE = """
+data: {sklearn: load_iris, split: {test_size: 0.3, random_state: 0}}
+model:
+  estimator: sklearn_pylearn.neural_network.MLPClassifier
+  params: {hidden_layer_sizes: [8], max_iter: 6, tol: 0.0, random_state: 0}
+fit: {checkpoint: true}
+"""
+
+
+def test_an_interrupted_fit_leaves_the_run_resumable(tmp_path, monkeypatch, caplog):
+    """Ctrl-C stops a learner after its current step and its fit returns: the run
+    must not take that model as the finished one."""
+    from sklearn_pylearn.experiment import runner
+
+    reference = run_experiment(INTERRUPTIBLE, tmp_path / "reference", **_quiet())
+
+    def interrupt_at_3(self, vm, **info):
+        if info["count"] == 3:
+            vm.request_interrupt("SIGINT")  # what the VM's Ctrl-C handler does
+
+    monkeypatch.setattr(runner._RunnerHook, "on_epoch_end", interrupt_at_3)
+    with pytest.raises(KeyboardInterrupt), pytest.warns(UserWarning, match="epoch 3"):
+        run_experiment(INTERRUPTIBLE, tmp_path / "run", **_quiet())
+    monkeypatch.undo()
+    assert json.loads((tmp_path / "run" / "run.json").read_text())["status"] == (
+        "running"
+    )
+    assert not (tmp_path / "run" / "metrics.json").exists()
+    log = (tmp_path / "run" / "run.log").read_text()
+    assert "interrupted: the run is not finished" in log
+    with caplog.at_level("WARNING"):
+        metrics = resume_experiment(tmp_path / "run", out=None)
+    assert "resumed from epoch 3" in caplog.text
+    assert metrics == reference
+
+
+def test_cli_exits_130_when_interrupted(tmp_path, monkeypatch):
+    import sklearn_pylearn.experiment as experiment
+    from sklearn_pylearn.__main__ import main
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(experiment, "run_experiment", interrupted)
+    assert main(["run", str(tmp_path / "exp.yaml")]) == 130
