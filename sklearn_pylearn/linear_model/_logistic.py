@@ -99,6 +99,9 @@ class LogisticRegression(
     coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
     intercept_ : ndarray of shape (1,) or (n_classes,)
     n_iter_ : ndarray of shape (1,)
+    loss_curve_ : list of float
+        The training loss after each epoch (``solver="sgd"`` or ``"adam"`` only;
+        L-BFGS records none).
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
@@ -199,6 +202,7 @@ class LogisticRegression(
         codes = encoder.transform(y)
         weight = self._sample_weight(X, encoder, codes, sample_weight)
         fit = self._fit_lbfgs if self.solver == "lbfgs" else self._fit_minibatch
+        vars(self).pop("loss_curve_", None)  # a previous minibatch fit's
         coef, intercept, n_iter = fit(X, codes, len(encoder.classes_), weight)
         self.classes_ = encoder.classes_
         # float32 input gives float32 coefficients, as in scikit-learn.
@@ -362,6 +366,7 @@ class LogisticRegression(
                 ConvergenceWarning,
                 stacklevel=3,
             )
+        self.loss_curve_ = list(monitor.loss_curve)
         coef = np.ascontiguousarray(trainer.params[0].T, dtype=np.float64)
         intercept = (
             np.asarray(trainer.params[1], dtype=np.float64)

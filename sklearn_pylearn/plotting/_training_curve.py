@@ -6,6 +6,22 @@ from ._base import final_step, new_axes
 
 __all__ = ["TrainingCurveDisplay"]
 
+_NO_CURVE = {
+    None: (
+        "(is it fitted, and an iterative learner: an MLP, a solver='sgd' or 'adam' "
+        "LogisticRegression, a DenoisingAutoencoder, a Graph estimator?)"
+    ),
+    "BernoulliRBM": (
+        "(its contrastive-divergence step computes no loss: score_samples gives "
+        "the pseudo-likelihood after fit; GraphTransformer(RBM(...)) records a "
+        "monitoring cost per epoch)"
+    ),
+    "LogisticRegression": (
+        "(solver='lbfgs' records none; solver='sgd' or 'adam' records the loss "
+        "per epoch)"
+    ),
+}
+
 
 class TrainingCurveDisplay:
     """Loss and validation score per epoch, as scikit-learn's displays draw.
@@ -50,8 +66,11 @@ class TrainingCurveDisplay:
         Parameters
         ----------
         estimator : fitted estimator or Pipeline
-            Its last step has ``loss_curve_`` (every iterative learner of this
-            library, and scikit-learn's MLPs) and maybe ``validation_scores_``.
+            Its last step has ``loss_curve_`` (the MLPs, ``LogisticRegression``
+            with ``solver="sgd"`` or ``"adam"``, ``DenoisingAutoencoder``, the
+            Graph estimators, scikit-learn's MLPs) and maybe
+            ``validation_scores_``. ``BernoulliRBM`` records none (its step
+            computes no loss).
         ax : matplotlib Axes, optional
 
         Returns
@@ -63,8 +82,7 @@ class TrainingCurveDisplay:
         if curve is None or len(curve) == 0:
             raise ValueError(
                 f"TrainingCurveDisplay: {type(final).__name__} recorded no loss_curve_ "
-                "(is it fitted, and an iterative learner such as MLPClassifier, "
-                "BernoulliRBM or a solver='sgd'/'adam' LogisticRegression?)"
+                f"{_NO_CURVE.get(type(final).__name__, _NO_CURVE[None])}"
             )
         scores = getattr(final, "validation_scores_", None)
         disp = cls(

@@ -158,3 +158,76 @@ def test_filters_of_a_layer_graph_model(digits, png_is_drawn):
     np.testing.assert_array_equal(disp.filters, first_w.T)
     assert disp.filters.shape == (12, 64)
     png_is_drawn(disp.figure_)
+
+
+def _learners():
+    from sklearn_pylearn.graph.macros import DBN, RBM
+    from sklearn_pylearn.linear_model import LogisticRegression
+    from sklearn_pylearn.neural_network import (
+        BernoulliRBM,
+        DenoisingAutoencoder,
+        GraphClassifier,
+        GraphRegressor,
+        GraphTransformer,
+        MLPRegressor,
+    )
+
+    small = dict(max_iter=3, random_state=0)
+    return {
+        "MLPClassifier": MLPClassifier(hidden_layer_sizes=(9,), **small),
+        "MLPRegressor": MLPRegressor(hidden_layer_sizes=(9,), **small),
+        "LogisticRegression-sgd": LogisticRegression(solver="sgd", **small),
+        "LogisticRegression-adam": LogisticRegression(solver="adam", **small),
+        "BernoulliRBM": BernoulliRBM(n_components=9, n_iter=3, random_state=0),
+        "DenoisingAutoencoder": DenoisingAutoencoder(n_components=9, **small),
+        "GraphClassifier-DBN": GraphClassifier(
+            DBN(64, [9], 10), learners=["rbm1", "learner"], **small
+        ),
+        "GraphRegressor": GraphRegressor(**small),
+        "GraphTransformer-RBM": GraphTransformer(RBM(64, 9), **small),
+    }
+
+
+@pytest.mark.parametrize("kind", sorted(_learners()))
+def test_every_display_for_every_iterative_learner(kind, digits, png_is_drawn):
+    """Training curve, filters and graph (the learner's own layer graph, or a
+    fused pipeline's plan with the learner last) render to non-blank PNGs."""
+    import warnings
+
+    X, y = digits
+    est = _learners()[kind]
+    target = y.astype(float) if "Regressor" in kind else y
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, target)
+        pipe = make_pipeline(MinMaxScaler(), est).fit(X, target)
+    if kind == "BernoulliRBM":  # CD computes no loss: the error says what does
+        with pytest.raises(ValueError, match="GraphTransformer\\(RBM"):
+            TrainingCurveDisplay.from_estimator(est)
+    else:
+        disp = TrainingCurveDisplay.from_estimator(est)
+        np.testing.assert_array_equal(disp.lines_[0].get_ydata(), est.loss_curve_)
+        assert len(est.loss_curve_) >= 1
+        png_is_drawn(disp.figure_, "curve.png")
+    disp = FiltersDisplay.from_estimator(est)
+    assert disp.image_shape == (8, 8) and disp.filters.shape[1] == 64
+    png_is_drawn(disp.figure_, "filters.png")
+    if kind.startswith("Graph"):
+        disp = ModelGraphDisplay.from_estimator(est, engine="matplotlib")
+        nodes, _, _ = parse_dot(disp.dot)
+        assert len(nodes) >= 3
+        png_is_drawn(disp.figure_, "graph.png")
+    disp = ModelGraphDisplay.from_estimator(pipe, engine="matplotlib")
+    png_is_drawn(disp.figure_, "plan.png")
+
+
+def test_logistic_regression_lbfgs_records_no_curve(digits):
+    from sklearn_pylearn.linear_model import LogisticRegression
+
+    X, y = digits
+    clf = LogisticRegression(solver="sgd", max_iter=2, random_state=0).fit(X, y)
+    assert len(clf.loss_curve_) == 2
+    clf.set_params(solver="lbfgs", max_iter=50).fit(X, y)
+    assert not hasattr(clf, "loss_curve_")  # not the previous fit's curve
+    with pytest.raises(ValueError, match="solver='lbfgs' records none"):
+        TrainingCurveDisplay.from_estimator(clf)
