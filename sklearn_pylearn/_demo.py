@@ -11,6 +11,7 @@
 """
 
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -364,17 +365,25 @@ def _kill_and_resume(out, X, y, directory):
         f"a child process fits MLPClassifier({n_hidden} hidden, {epochs} epochs) "
         f"with checkpoint_dir={directory / 'checkpoints'}"
     )
-    proc = _start_child(directory, "killed")
-    entry, saved = _wait_for_checkpoint(proc, directory, "killed")
-    how = _kill(proc)
-    out(f"checkpoint of epoch {saved} on disk ({entry.name}): {how}")
-    resumed = _start_child(directory, "resumed")
-    if resumed.wait() != 0:
-        raise _child_failed(
-            f"the resumed fit failed (exit code {resumed.returncode})",
-            directory,
-            "resumed",
-        )
+    shutil.rmtree(directory / "checkpoints", ignore_errors=True)  # a former run's
+    children = []
+    try:
+        children.append(_start_child(directory, "killed"))
+        entry, saved = _wait_for_checkpoint(children[0], directory, "killed")
+        how = _kill(children[0])
+        out(f"checkpoint of epoch {saved} on disk ({entry.name}): {how}")
+        children.append(_start_child(directory, "resumed"))
+        if children[1].wait() != 0:
+            raise _child_failed(
+                f"the resumed fit failed (exit code {children[1].returncode})",
+                directory,
+                "resumed",
+            )
+    finally:  # an error or Ctrl-C here leaves no child running
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
     result = np.load(directory / "resumed.npz")
     first = int(result["first_epoch"])
     if not saved < first <= epochs:

@@ -40,6 +40,13 @@ def test_demo_tells_the_whole_story(tmp_path):
         assert "kill -9 " in text and "it died with exit code -9" in text
     assert f"resumed from epoch {kill9['resumed_from']} and trained to epoch" in text
     assert "bit-identical to an uninterrupted fit in this process: True" in text
+    # Section 6 again in the same directory: a former run's finished checkpoints
+    # must not be taken for this run's.
+    data = np.load(tmp_path / "kill9" / "data.npz")
+    again = _demo._kill_and_resume(
+        lines.append, data["X"], data["y"], tmp_path / "kill9"
+    )
+    assert again["identical"] is True and again["resumed_from"] >= _demo._KILL_EPOCH
 
 
 def _fit_with_hook(tmp_path, hook):

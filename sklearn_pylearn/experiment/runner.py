@@ -484,9 +484,10 @@ def run_experiment(config, output, *, resume=False, out=print, checkpoint_dir=No
     """
     if not isinstance(config, dict):
         config = parse_config(config)
-    if checkpoint_dir is not None and isinstance(config, dict):
-        config = {**config, "fit": {**(config.get("fit") or {})}}
-        config["fit"]["checkpoint"] = str(checkpoint_dir)
+    fit = config.get("fit") if isinstance(config, dict) else None
+    if checkpoint_dir is not None and isinstance(fit or {}, dict):
+        # (a malformed config is left for validate_config to report)
+        config = {**config, "fit": {**(fit or {}), "checkpoint": str(checkpoint_dir)}}
     config, estimator = validate_config(config)
     log, state = _start(config, output, resume, out)
     if state["status"] == "finished":
