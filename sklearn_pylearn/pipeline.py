@@ -30,7 +30,7 @@ from ._fusion import (
     group_calls,
     run_segment,
 )
-from .base import is_symbolic
+from .base import DatasetMethodsMixin, is_symbolic
 from .utils._sklearn_compat import (
     final_estimator_has,
     name_estimators,
@@ -62,7 +62,7 @@ def _no_params(call):
     return None
 
 
-class Pipeline(sk_pipeline.Pipeline):
+class Pipeline(DatasetMethodsMixin, sk_pipeline.Pipeline):
     """A sequence of transformers and a final estimator whose consecutive symbolic
     steps run as one compiled function.
 

@@ -11,7 +11,10 @@
 - :class:`DaskDataset` (``Dataset.from_dask``): a dask DataFrame, partition by
   partition.
 - :func:`as_arrays`: what an estimator calls to unpack a dataset into
-  ``(X, y, sample_weight)``.
+  ``(X, y, sample_weight)``; :class:`DatasetMethodsMixin` does it for every
+  estimator's ``fit`` / ``predict`` / ``transform`` / ``score`` / ``compute``.
+- :func:`predict_to_parquet`: a fitted estimator's outputs on a (streamed)
+  dataset, written to a parquet file batch by batch.
 
 Examples
 --------
@@ -27,6 +30,7 @@ from ._adapt import as_arrays, is_dataset
 from ._dask import DaskDataset
 from ._dataset import Dataset, field_variable
 from ._iterator import DatasetIterator
+from ._learners import DatasetMethodsMixin, predict_to_parquet, stream_unique
 from ._parquet import ParquetDataset, write_parquet
 from ._sample import Sample
 from ._stream import ChunkedStream
@@ -41,6 +45,7 @@ __all__ = [
     "DaskDataset",
     "Dataset",
     "DatasetIterator",
+    "DatasetMethodsMixin",
     "GetColumnDataset",
     "ParquetDataset",
     "Sample",
@@ -48,5 +53,7 @@ __all__ = [
     "as_arrays",
     "field_variable",
     "is_dataset",
+    "predict_to_parquet",
+    "stream_unique",
     "write_parquet",
 ]
