@@ -30,7 +30,12 @@ from ._adapt import as_arrays, is_dataset
 from ._dask import DaskDataset
 from ._dataset import Dataset, field_variable
 from ._iterator import DatasetIterator
-from ._learners import DatasetMethodsMixin, predict_to_parquet, stream_unique
+from ._learners import (
+    DatasetMethodsMixin,
+    StreamSource,
+    predict_to_parquet,
+    stream_unique,
+)
 from ._parquet import ParquetDataset, write_parquet
 from ._sample import Sample
 from ._stream import ChunkedStream
@@ -49,6 +54,7 @@ __all__ = [
     "GetColumnDataset",
     "ParquetDataset",
     "Sample",
+    "StreamSource",
     "SymbolicDataset",
     "as_arrays",
     "field_variable",

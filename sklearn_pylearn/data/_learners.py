@@ -251,8 +251,8 @@ def _fit_stream(est: Any, name: str, stream: ChunkedStream) -> Any:
     own = getattr(est, "_fit_stream", None)
     if name == "fit" and callable(own):
         return own(stream)
-    if name == "fit" and hasattr(est, "partial_fit") and not _iterative(est):
-        return _fit_one_pass(est, stream)
+    if name == "fit" and hasattr(est, "partial_fit"):
+        return _fit_by_partial_fit(est, stream)
     if name == "partial_fit" and hasattr(est, "partial_fit"):
         return _partial_fit_epoch(est, stream)
     what = "train on" if name != "score" else "score"
@@ -265,9 +265,10 @@ def _fit_stream(est: Any, name: str, stream: ChunkedStream) -> Any:
 
 
 def stream_batches(stream: ChunkedStream, with_names: bool = True) -> Iterator[Any]:
-    """One epoch of ``stream`` as ``(X, y, sample_weight)`` batches."""
-    for batch in stream:
-        values = batch.to_dict()
+    """A new epoch of ``stream`` as ``(X, y, sample_weight)`` batches."""
+    stream.start_epoch()
+    for _ in range(stream.n_batches):
+        values = stream.next_batch().to_dict()
         X = values["input"]
         if with_names:
             X = _input_frame(stream, X)
@@ -282,13 +283,30 @@ def _first_call_classes(est: Any, stream: ChunkedStream) -> dict:
     return {"classes": stream_unique(stream, "target")}
 
 
-def _fit_one_pass(est: Any, stream: ChunkedStream) -> Any:
-    """``fit`` of a learner whose ``partial_fit`` accumulates statistics (scalers):
-    a fresh start, then one pass of ``partial_fit`` over the stream."""
-    reset = getattr(est, "_reset", None)
-    if callable(reset):
-        reset()
-    return _partial_fit_epoch(est, stream)
+def _epochs(est: Any) -> int:
+    params = est.get_params(deep=False)
+    return int(params.get("max_iter", params.get("n_iter", 1)))
+
+
+def _fit_by_partial_fit(est: Any, stream: ChunkedStream) -> Any:
+    """``fit`` through ``partial_fit``: a fresh start, then epochs over the stream.
+
+    One epoch for a learner whose ``partial_fit`` accumulates statistics (the
+    scalers); ``n_iter`` / ``max_iter`` epochs for an iterative one whose
+    ``partial_fit`` is one update per minibatch (BernoulliRBM, as scikit-learn's
+    ``fit`` does). Such a fit does not checkpoint: ``checkpoint_dir`` is refused.
+    """
+    if getattr(est, "checkpoint_dir", None) is not None:
+        raise ValueError(
+            f"{type(est).__name__}.fit on a streamed dataset trains through "
+            "partial_fit and does not checkpoint; pass checkpoint_dir=None."
+        )
+    params = est.get_params(deep=False)
+    for key in [k for k in vars(est) if k not in params]:
+        delattr(est, key)  # a fresh fit, as clone() would start it
+    for _ in range(_epochs(est) if _iterative(est) else 1):
+        _partial_fit_epoch(est, stream)
+    return est
 
 
 def _partial_fit_epoch(est: Any, stream: ChunkedStream) -> Any:
@@ -460,3 +478,83 @@ def _output_pieces(dataset: Any, batch_size: int) -> tuple[Iterator[Arrays], Any
         "predict_to_parquet: dataset must be a ParquetDataset, a DaskDataset or a "
         f"Dataset, got {type(dataset).__name__}."
     )
+
+
+# -- a stream as a training program's data source -----------------------------------
+
+
+class StreamSource:
+    """A streamed dataset as the ``"data"`` of a training program.
+
+    It has :class:`~sklearn_pylearn.training.MinibatchSource`'s interface
+    (``n_batches``, ``start_epoch``, ``next_batch``, ``get_state``,
+    ``set_state``): each minibatch is the stream's next batch turned into the
+    arrays the trainer takes by ``encode`` (transient, given by the fit; never
+    part of the state). The state is the stream's (plain data: epoch, chunk
+    order, window, row, the shuffle buffer's RNG), so a checkpointed fit resumes
+    mid-epoch bit-identically.
+
+    Parameters
+    ----------
+    stream : ChunkedStream
+        A :class:`ParquetDataset` or a :class:`DaskDataset`; its ``batch_size``
+        and ``shuffle_buffer`` set the minibatches.
+    encode : callable
+        ``encode(batch: Sample) -> tuple of arrays``.
+
+    Examples
+    --------
+    >>> import os, tempfile, pandas as pd
+    >>> from sklearn_pylearn.data import ParquetDataset, StreamSource
+    >>> path = os.path.join(tempfile.mkdtemp(), "d.parquet")
+    >>> pd.DataFrame({"a": [1.0, 2.0, 3.0]}).to_parquet(path)
+    >>> src = StreamSource(ParquetDataset(path, batch_size=2), lambda b: (b.input,))
+    >>> src.n_batches
+    2
+    >>> src.start_epoch(); src.next_batch()[0].ravel().tolist()
+    [1.0, 2.0]
+    """
+
+    def __init__(self, stream: ChunkedStream, encode: Any) -> None:
+        self.stream = stream
+        self._encode = encode
+
+    @property
+    def n_batches(self) -> int:
+        """Minibatches per epoch."""
+        return int(self.stream.n_batches)
+
+    def start_epoch(self) -> None:
+        """Start the stream's next epoch."""
+        self.stream.start_epoch()
+
+    def next_batch(self) -> tuple:
+        """The next minibatch, encoded."""
+        return self._encode(self.stream.next_batch())
+
+    def get_state(self) -> dict[str, Any]:
+        """The stream's position (plain data)."""
+        return self.stream.get_state()
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        """Continue from :meth:`get_state`'s position."""
+        self.stream.set_state(state)
+
+    def get_recipe(self) -> dict[str, Any]:
+        """How another process reopens the stream (when it can)."""
+        recipe = getattr(self.stream, "get_recipe", None)
+        if callable(recipe):
+            return recipe()
+        return {"factory": "sklearn_pylearn.data:StreamSource", "kwargs": None}
+
+    def fingerprint(self) -> tuple:
+        """What identifies the data of a fit (for its checkpoints)."""
+        recipe = self.get_recipe()
+        return (recipe, len(self.stream), self.stream._n_chunks())
+
+
+def stream_input_probe(stream: ChunkedStream) -> Any:
+    """The first batch's input (a DataFrame when the columns have names)."""
+    for piece in _ordered_pieces(stream, fields=("input",)):
+        return _input_frame(stream, piece["input"])
+    raise ValueError(f"{stream!r} has no rows.")
