@@ -302,7 +302,8 @@ def _fit_by_partial_fit(est: Any, stream: ChunkedStream) -> Any:
             "partial_fit and does not checkpoint; pass checkpoint_dir=None."
         )
     params = est.get_params(deep=False)
-    for key in [k for k in vars(est) if k not in params]:
+    keep = ("_sklearn", "_metadata_request")  # set_output, metadata requests
+    for key in [k for k in vars(est) if k not in params and not k.startswith(keep)]:
         delattr(est, key)  # a fresh fit, as clone() would start it
     for _ in range(_epochs(est) if _iterative(est) else 1):
         _partial_fit_epoch(est, stream)
