@@ -24,7 +24,13 @@ from ._adapt import as_arrays, is_dataset
 from ._dataset import Dataset
 from ._stream import Arrays, ChunkedStream
 
-__all__ = ["DatasetMethodsMixin", "predict_to_parquet", "stream_unique"]
+__all__ = [
+    "DatasetMethodsMixin",
+    "StreamSource",
+    "iter_fields",
+    "predict_to_parquet",
+    "stream_unique",
+]
 
 _FIT_METHODS = ("fit", "partial_fit", "fit_transform", "fit_predict", "score")
 _APPLY_METHODS = (
@@ -172,9 +178,7 @@ def outputs_dataset(frame: pd.DataFrame, names: Sequence[str]) -> Dataset:
             taken.add(name)
             continue
         cols = [
-            c
-            for c in frame.columns
-            if c not in taken and str(c).startswith(f"{name}_")
+            c for c in frame.columns if c not in taken and str(c).startswith(f"{name}_")
         ]
         taken.update(cols)
         fields[name] = frame[cols].reset_index(drop=True)
@@ -339,14 +343,14 @@ def stream_unique(stream: ChunkedStream, field: str = "target") -> np.ndarray:
     [0, 2]
     """
     values: list[np.ndarray] = []
-    for piece in _ordered_pieces(stream, fields=(field,)):
+    for piece in iter_fields(stream, fields=(field,)):
         values.append(np.unique(piece[field]))
     if not values:
         raise ValueError(f"{stream!r} has no rows.")
     return np.unique(np.concatenate(values))
 
 
-def _ordered_pieces(
+def iter_fields(
     stream: ChunkedStream, fields: Sequence[str] | None = None
 ) -> Iterator[Arrays]:
     """Every row of a stream in storage order, batch by batch (state untouched)."""
@@ -467,7 +471,7 @@ def predict_to_parquet(
 
 def _output_pieces(dataset: Any, batch_size: int) -> tuple[Iterator[Arrays], Any]:
     if isinstance(dataset, ChunkedStream):
-        return _ordered_pieces(dataset), dataset
+        return iter_fields(dataset), dataset
     if isinstance(dataset, Dataset):
 
         def pieces() -> Iterator[Arrays]:
@@ -556,6 +560,6 @@ class StreamSource:
 
 def stream_input_probe(stream: ChunkedStream) -> Any:
     """The first batch's input (a DataFrame when the columns have names)."""
-    for piece in _ordered_pieces(stream, fields=("input",)):
+    for piece in iter_fields(stream, fields=("input",)):
         return _input_frame(stream, piece["input"])
     raise ValueError(f"{stream!r} has no rows.")

@@ -26,7 +26,6 @@ from ..symbolic.affine import AffineMap
 from ..symbolic.compile import compile_function
 from ..symbolic.init import glorot_uniform
 from ..symbolic.inputs import GraphInputs, placeholder
-from ..utils.validation import validate_float_input
 from ..training import (
     ConvergenceMonitor,
     MinibatchSource,
@@ -49,6 +48,7 @@ from ..utils._sklearn_compat import (
     fit_context,
     with_callbacks,
 )
+from ..utils.validation import validate_float_input
 from . import _mlp_graph as mlp_graph
 
 __all__ = ["BaseMLP"]

@@ -56,11 +56,14 @@ def test_a_checkpoint_inside_buffer_repeat_of_samples_resumes(tmp_path):
     )
 
     def program():
-        return REPEAT(3, SEQ([BUFFER_REPEAT(4, CALL("data.next")), FILT("model.update")]))
+        fill = BUFFER_REPEAT(4, CALL("data.next"))
+        return REPEAT(3, SEQ([fill, FILT("model.update")]))
 
     def context():
-        return {"data": Dataset(input=np.arange(5.0), target=np.arange(5)),
-                "model": Sums()}
+        return {
+            "data": Dataset(input=np.arange(5.0), target=np.arange(5)),
+            "model": Sums(),
+        }
 
     ctx = context()
     hook = Checkpoint(tmp_path, every_n_steps=1, keep_last=None, at_end=False)
