@@ -425,3 +425,54 @@ def test_streamed_fit_resumes_mid_epoch_after_kill_9(parquet, tmp_path):
     for a, b in zip(got[0] + got[1], expected[0] + expected[1]):
         np.testing.assert_array_equal(a, b)
     assert got[2] == expected[2]
+
+
+class InterruptOnce:
+    """A hook that sends this process one SIGINT at a given step (a Ctrl-C)."""
+
+    fired = False
+
+    def __init__(self, at_step):
+        self.at_step = at_step
+
+    def on_step(self, vm, **info):
+        import os
+        import signal
+
+        if not InterruptOnce.fired and vm.steps >= self.at_step:
+            InterruptOnce.fired = True
+            os.kill(os.getpid(), signal.SIGINT)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda **kw: BernoulliRBM(n_components=3, n_iter=3, random_state=0, **kw),
+        lambda **kw: DenoisingAutoencoder(
+            n_components=3, max_iter=3, random_state=0, tol=0.0, **kw
+        ),
+    ],
+    ids=["rbm", "autoencoder"],
+)
+def test_interrupted_streamed_fit_resumes_from_checkpoint_dir(
+    make, parquet, tmp_path, caplog
+):
+    def stream():
+        return ParquetDataset(
+            parquet, input=COLUMNS, batch_size=8, shuffle_buffer=2, random_state=1
+        )
+
+    whole = make().fit(stream())
+    InterruptOnce.fired = False
+    ckpt = tmp_path / "ckpt"
+    with pytest.warns(UserWarning, match="nterrupt"):
+        cut = make(checkpoint_dir=str(ckpt), hooks=[InterruptOnce(11)]).fit(stream())
+    assert InterruptOnce.fired and any(ckpt.rglob("ckpt-*"))
+    assert not np.array_equal(cut.components_, whole.components_)  # stopped early
+    with caplog.at_level("WARNING", logger="sklearn_pylearn"):
+        resumed = make(checkpoint_dir=str(ckpt), hooks=[InterruptOnce(11)]).fit(
+            stream()
+        )
+    assert "resumed from epoch" in caplog.text  # not started again
+    np.testing.assert_array_equal(resumed.components_, whole.components_)
+    np.testing.assert_array_equal(resumed.intercept_hidden_, whole.intercept_hidden_)
