@@ -306,11 +306,17 @@ def _fit_by_partial_fit(est: Any, stream: ChunkedStream) -> Any:
             "partial_fit and does not checkpoint; pass checkpoint_dir=None."
         )
     params = est.get_params(deep=False)
+    saved = dict(vars(est))
     keep = ("_sklearn", "_metadata_request")  # set_output, metadata requests
-    for key in [k for k in vars(est) if k not in params and not k.startswith(keep)]:
-        delattr(est, key)  # a fresh fit, as clone() would start it
-    for _ in range(_epochs(est) if _iterative(est) else 1):
-        _partial_fit_epoch(est, stream)
+    try:
+        for key in [k for k in saved if k not in params and not k.startswith(keep)]:
+            delattr(est, key)  # a fresh fit, as clone() would start it
+        for _ in range(_epochs(est) if _iterative(est) else 1):
+            _partial_fit_epoch(est, stream)
+    except BaseException:
+        vars(est).clear()  # a failed fit leaves the estimator as it was
+        vars(est).update(saved)
+        raise
     return est
 
 
@@ -554,8 +560,11 @@ class StreamSource:
 
     def fingerprint(self) -> tuple:
         """What identifies the data of a fit (for its checkpoints)."""
-        recipe = self.get_recipe()
-        return (recipe, len(self.stream), self.stream._n_chunks())
+        files = [
+            (str(p), p.stat().st_size, p.stat().st_mtime_ns)
+            for p in getattr(self.stream, "_paths", ())
+        ]
+        return (self.get_recipe(), len(self.stream), self.stream._n_chunks(), files)
 
 
 def stream_input_probe(stream: ChunkedStream) -> Any:

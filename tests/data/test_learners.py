@@ -476,3 +476,16 @@ def test_interrupted_streamed_fit_resumes_from_checkpoint_dir(
     assert "resumed from epoch" in caplog.text  # not started again
     np.testing.assert_array_equal(resumed.components_, whole.components_)
     np.testing.assert_array_equal(resumed.intercept_hidden_, whole.intercept_hidden_)
+
+
+def test_a_failed_streamed_fit_leaves_the_estimator_as_it_was(frame, tmp_path):
+    bad = frame[COLUMNS].copy()
+    bad.iloc[50, 0] = np.nan
+    path = tmp_path / "bad.parquet"
+    bad.to_parquet(path, row_group_size=16)
+    scaler = StandardScaler().fit(frame[COLUMNS])
+    before = dict(vars(scaler))
+    with pytest.raises(ValueError, match="NaN"):
+        scaler.fit(ParquetDataset(path, batch_size=10))
+    assert vars(scaler).keys() == before.keys()
+    np.testing.assert_array_equal(scaler.mean_, before["mean_"])
