@@ -25,7 +25,7 @@ from sklearn.utils.validation import (
 
 from ._version import __version__, is_compatible
 from .data import Dataset, DatasetMethodsMixin
-from .data._learners import default_outputs
+from .data._outputs import default_outputs
 from .exceptions import VersionMismatchWarning
 from .symbolic.compile import (
     CompiledFunction,

@@ -29,13 +29,10 @@ from ..runtime import register_trusted
 from ._adapt import as_arrays, is_dataset
 from ._dask import DaskDataset
 from ._dataset import Dataset, field_variable
+from ._feed import MappedStream, StreamSource, stream_unique
 from ._iterator import DatasetIterator
-from ._learners import (
-    DatasetMethodsMixin,
-    StreamSource,
-    predict_to_parquet,
-    stream_unique,
-)
+from ._learners import DatasetMethodsMixin
+from ._outputs import predict_to_parquet
 from ._parquet import ParquetDataset, write_parquet
 from ._sample import Sample
 from ._stream import ChunkedStream
@@ -52,6 +49,7 @@ __all__ = [
     "DatasetIterator",
     "DatasetMethodsMixin",
     "GetColumnDataset",
+    "MappedStream",
     "ParquetDataset",
     "Sample",
     "StreamSource",

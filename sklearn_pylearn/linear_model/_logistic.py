@@ -21,7 +21,7 @@ from ..base import (
     class_columns,
 )
 from ..data import StreamSource
-from ..data._learners import iter_fields, stream_input_probe
+from ..data._feed import iter_fields, stream_input_probe
 from ..symbolic.affine import AffineMap
 from ..symbolic.compile import compile_function
 from ..symbolic.inputs import GraphInputs

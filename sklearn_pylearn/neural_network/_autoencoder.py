@@ -16,7 +16,7 @@ from sklearn.utils import check_random_state
 
 from ..base import NamedOutputsMixin, SymbolicMixin
 from ..data import StreamSource
-from ..data._learners import stream_input_probe
+from ..data._feed import stream_input_probe
 from ..runtime import register_trusted
 from ..symbolic.autoencoder import (
     corrupt,

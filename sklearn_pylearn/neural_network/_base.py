@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..base import NamedOutputsMixin, SymbolicMixin
 from ..data import StreamSource, stream_unique
-from ..data._learners import stream_input_probe
+from ..data._feed import stream_input_probe
 from ..symbolic.affine import AffineMap
 from ..symbolic.compile import compile_function
 from ..symbolic.init import glorot_uniform

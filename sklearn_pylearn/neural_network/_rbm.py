@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..base import NamedOutputsMixin, SymbolicMixin
 from ..data import StreamSource
-from ..data._learners import stream_input_probe
+from ..data._feed import stream_input_probe
 from ..symbolic.compile import compile_function
 from ..symbolic.energy import (
     free_energy,

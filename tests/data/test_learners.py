@@ -293,6 +293,10 @@ def test_what_cannot_stream_says_what_to_do(parquet):
     fitted = StandardScaler().fit(ds)
     with pytest.raises(TypeError, match="predict_to_parquet"):
         fitted.transform(ds)
+    with pytest.raises(TypeError, match=r"fit_transform returns .* fit\(dataset\)"):
+        StandardScaler().fit_transform(ds)
+    with pytest.raises(TypeError, match="PCA.score cannot score a streamed"):
+        PCA(n_components=2).fit(ds.to_dataset()).score(ds)
     with pytest.raises(ValueError, match="carries its target"):
         StandardScaler().fit(ds, [1, 2])
 
@@ -489,3 +493,30 @@ def test_a_failed_streamed_fit_leaves_the_estimator_as_it_was(frame, tmp_path):
         scaler.fit(ParquetDataset(path, batch_size=10))
     assert vars(scaler).keys() == before.keys()
     np.testing.assert_array_equal(scaler.mean_, before["mean_"])
+
+
+def test_pipeline_streamed_fit_each_step_on_the_transformed_stream(
+    frame, parquet, monkeypatch
+):
+    _no_full_read(monkeypatch)
+    ds = ParquetDataset(parquet, input=COLUMNS, target="y", batch_size=10)
+    mlp = dict(
+        hidden_layer_sizes=(3,),
+        max_iter=2,
+        batch_size=10,
+        shuffle=False,
+        random_state=0,
+    )
+    pipe = make_pipeline(StandardScaler(), MinMaxScaler(), MLPClassifier(**mlp))
+    pipe.fit(ds)
+    ref = make_pipeline(StandardScaler(), MinMaxScaler(), MLPClassifier(**mlp))
+    ref.fit(frame[COLUMNS], frame["y"])
+    np.testing.assert_allclose(pipe[1].data_max_, ref[1].data_max_)
+    np.testing.assert_allclose(pipe[2].coefs_[0], ref[2].coefs_[0], rtol=1e-12)
+    assert pipe[2].n_iter_ == 2
+    with pytest.raises(TypeError, match="PCA.fit cannot train on a streamed"):
+        make_pipeline(StandardScaler(), PCA(n_components=2)).fit(ds)
+    from sklearn.preprocessing import StandardScaler as SkScaler
+
+    with pytest.raises(TypeError, match="step 'standardscaler' \\(StandardScaler\\)"):
+        make_pipeline(SkScaler(), LogisticRegression()).fit(ds)
