@@ -360,22 +360,35 @@ class BaseMLP(NamedOutputsMixin, SymbolicMixin, CallbackSupportMixin, BaseEstima
         if np.any(np.array(sizes) <= 0):
             raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
         self._check_hooks()
-        X0 = validate_float_input(self, stream_input_probe(stream), reset=True)
+        first_pass = not (self.warm_start and hasattr(self, "coefs_"))
+        X0 = validate_float_input(self, stream_input_probe(stream), reset=first_pass)
         dtype = np.dtype(
             self.dtype
             if self.dtype is not None
             else (np.float32 if X0.dtype == np.float32 else np.float64)
         )
+        classes = getattr(self, "classes_", None)
         source = StreamSource(stream, self._stream_encoder(stream, dtype))
+        if not first_pass and self._is_classifier():
+            if set(self.classes_) != set(classes):
+                raise ValueError(
+                    "warm_start can only be used where `y` has the same classes as "
+                    f"in the previous call to fit. Previously got {classes}, the "
+                    f"stream has {self.classes_}"
+                )
         self._checkpoint = None
         if self.checkpoint_dir is not None:
             self._checkpoint = self._checkpoint_plan(
-                source.fingerprint(), self.n_outputs_, None, False, True
+                source.fingerprint(), self.n_outputs_, None, False, first_pass
             )
             self._random_state = np.random.RandomState(self._checkpoint["seed"])
         else:
             self._random_state = check_random_state(self.random_state)
-        self._initialize([X0.shape[1], *sizes, self.n_outputs_], dtype)
+        if first_pass:
+            self._initialize([X0.shape[1], *sizes, self.n_outputs_], dtype)
+        elif self.coefs_[0].dtype != dtype:
+            self.coefs_ = [c.astype(dtype) for c in self.coefs_]
+            self.intercepts_ = [b.astype(dtype) for b in self.intercepts_]
         self._fit_stochastic(None, None, None, False, source=source)
         if not all(np.isfinite(p).all() for p in self.coefs_ + self.intercepts_):
             raise ValueError(

@@ -520,3 +520,20 @@ def test_pipeline_streamed_fit_each_step_on_the_transformed_stream(
 
     with pytest.raises(TypeError, match="step 'standardscaler' \\(StandardScaler\\)"):
         make_pipeline(SkScaler(), LogisticRegression()).fit(ds)
+
+
+def test_mlp_warm_start_continues_on_a_stream(frame, parquet):
+    params = dict(
+        hidden_layer_sizes=(3,),
+        max_iter=2,
+        batch_size=10,
+        shuffle=False,
+        random_state=0,
+        warm_start=True,
+    )
+    ds = ParquetDataset(parquet, input=COLUMNS, target="y", batch_size=10)
+    streamed = MLPClassifier(**params).fit(ds).fit(ds)
+    ref = MLPClassifier(**params).fit(frame[COLUMNS], frame["y"])
+    ref.fit(frame[COLUMNS], frame["y"])
+    np.testing.assert_array_equal(streamed.coefs_[0], ref.coefs_[0])
+    assert len(streamed.loss_curve_) == 4
