@@ -13,9 +13,6 @@ from sklearn_pylearn.data import (
     DaskDataset,
     Dataset,
     ParquetDataset,
-    StreamSource,
-    predict_to_parquet,
-    stream_unique,
 )
 from sklearn_pylearn.decomposition import PCA
 from sklearn_pylearn.feature_selection import SelectKBest, VarianceThreshold
@@ -37,28 +34,9 @@ from sklearn_pylearn.preprocessing import (
     StandardScaler,
 )
 from sklearn_pylearn.utils.discovery import all_estimators
+from tests.data.conftest import COLUMNS
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
-COLUMNS = ["a", "b", "c", "d"]
-
-
-@pytest.fixture(scope="module")
-def frame():
-    rng = np.random.RandomState(0)
-    X = rng.rand(60, 4)
-    df = pd.DataFrame(X, columns=COLUMNS)
-    df["y"] = (X[:, 0] + X[:, 1] > 1).astype(np.int64)
-    df["r"] = X @ np.array([1.0, -2.0, 0.5, 0.0])
-    df["w"] = rng.rand(60) + 0.5
-    return df
-
-
-@pytest.fixture(scope="module")
-def parquet(frame, tmp_path_factory):
-    path = tmp_path_factory.mktemp("pq") / "train.parquet"
-    frame.to_parquet(path, row_group_size=16)
-    return path
 
 
 def make_estimators():
@@ -299,69 +277,6 @@ def test_what_cannot_stream_says_what_to_do(parquet):
         PCA(n_components=2).fit(ds.to_dataset()).score(ds)
     with pytest.raises(ValueError, match="carries its target"):
         StandardScaler().fit(ds, [1, 2])
-
-
-def test_stream_unique_reads_only_that_column(parquet, monkeypatch):
-    ds = ParquetDataset(parquet, input=COLUMNS, target="y", batch_size=10)
-    before = ds.get_state()
-    calls = []
-    original = ParquetDataset._arrays
-
-    def spy(self, batch, specs=None):
-        calls.append(batch.schema.names)
-        return original(self, batch, specs)
-
-    monkeypatch.setattr(ParquetDataset, "_arrays", spy)
-    assert stream_unique(ds).tolist() == [0, 1]
-    assert calls and all(names == ["y"] for names in calls)
-    assert ds.get_state()["epoch"] == before["epoch"]
-
-
-def test_stream_source_is_a_training_source(parquet):
-    ds = ParquetDataset(parquet, input=COLUMNS, batch_size=25)
-    src = StreamSource(ds, lambda b: (b.input,))
-    assert src.n_batches == 3
-    src.start_epoch()
-    rows = [len(src.next_batch()[0]) for _ in range(3)]
-    assert rows == [25, 25, 10]
-    assert src.get_recipe()["factory"] == "sklearn_pylearn.data:ParquetDataset"
-
-
-# -- streamed outputs -----------------------------------------------------------------
-
-
-def test_predict_to_parquet_streams_outputs(frame, parquet, tmp_path):
-    ds = ParquetDataset(parquet, input=COLUMNS, target="y", batch_size=10)
-    clf = MLPClassifier(hidden_layer_sizes=(3,), max_iter=3, random_state=0).fit(
-        frame[COLUMNS], frame["y"]
-    )
-    out = predict_to_parquet(clf, ds, tmp_path / "p.parquet")
-    assert isinstance(out, ParquetDataset) and len(out) == 60
-    got = pd.read_parquet(tmp_path / "p.parquet")
-    np.testing.assert_array_equal(got["prediction"], clf.predict(frame[COLUMNS]))
-    predict_to_parquet(
-        clf, ds, tmp_path / "c.parquet", method="compute", outputs=["proba", "nll"]
-    )
-    ref = clf.compute(frame[COLUMNS], frame["y"], ["proba", "nll"])
-    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "c.parquet"), ref)
-    scaler = StandardScaler().fit(frame[COLUMNS])
-    predict_to_parquet(scaler, ds, tmp_path / "t.parquet", method="transform")
-    t = pd.read_parquet(tmp_path / "t.parquet")
-    assert list(t.columns) == COLUMNS
-    np.testing.assert_allclose(t.to_numpy(), scaler.transform(frame[COLUMNS]))
-    mem = Dataset.from_frame(frame, input=COLUMNS, target="y")
-    predict_to_parquet(clf, mem, tmp_path / "m.parquet", batch_size=7)
-    np.testing.assert_array_equal(
-        pd.read_parquet(tmp_path / "m.parquet")["prediction"], got["prediction"]
-    )
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "c.parquet",
-        "m.parquet",
-        "p.parquet",
-        "t.parquet",
-    ]  # no temporary left
-    with pytest.raises(ValueError, match="has no method 'nope'"):
-        predict_to_parquet(clf, ds, tmp_path / "x.parquet", method="nope")
 
 
 KILLED_FIT = """
