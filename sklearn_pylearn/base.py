@@ -24,6 +24,8 @@ from sklearn.utils.validation import (
 )
 
 from ._version import __version__, is_compatible
+from .data import Dataset, DatasetMethodsMixin
+from .data._outputs import default_outputs
 from .exceptions import VersionMismatchWarning
 from .symbolic.compile import (
     CompiledFunction,
@@ -46,6 +48,7 @@ from .utils.validation import (
 
 __all__ = [
     "CLASSIFIER_OUTPUTS",
+    "DatasetMethodsMixin",
     "NamedOutputsMixin",
     "SymbolicMixin",
     "build_graph",
@@ -308,7 +311,7 @@ def finish_output(estimator, method, value):
     return estimator._finish_method(method, value)
 
 
-class SymbolicMixin:
+class SymbolicMixin(DatasetMethodsMixin):
     """Mixin for estimators whose fitted methods are symbolic graphs.
 
     A subclass overrides the ``_symbolic_<method>(X, inputs)`` hooks of the
@@ -526,10 +529,13 @@ class NamedOutputsMixin:
 
         Returns
         -------
-        DataFrame
+        DataFrame or Dataset
             One column per 1-D output (named after it) and one per column of a 2-D
             output (``"proba_<class>"``, ``"hidden_0_<unit>"``), indexed like ``X``
-            when ``X`` is a DataFrame.
+            when ``X`` is a DataFrame. Given a
+            :class:`~sklearn_pylearn.data.Dataset` (whose ``target`` plays
+            ``y``), a Dataset with one field per output (``.to_frame()`` gives
+            the DataFrame).
         """
         check_is_fitted(self)
         names = self._check_output_names(outputs, y)
@@ -549,6 +555,25 @@ class NamedOutputsMixin:
             entry = self._build_compute(data, names, key)
         values = entry.fn(*data, *entry.values)
         return self._as_frame(X, names, values)
+
+    def __call__(self, X, y=None, outputs=None):
+        """``compute`` with every output by default: the seed's ``nnet(dataset)``.
+
+        ``outputs=None`` computes every available output; those that compare
+        with the truth (``nll`` ...) only when there is one (``y``, or a
+        dataset's ``target`` field). On a :class:`~sklearn_pylearn.data.Dataset`
+        the result is a Dataset whose samples have one attribute per output::
+
+            results = nnet(dataset)
+            for datapoint in results:
+                datapoint.prediction, datapoint.nll
+        """
+        if outputs is None:
+            has_target = y is not None or (
+                isinstance(X, Dataset) and "target" in X.fields
+            )
+            outputs = default_outputs(self, has_target)
+        return self.compute(X, y, outputs)
 
     def _build_compute(self, data, names, key):
         inputs = GraphInputs(data[0].dtype)

@@ -10,6 +10,7 @@ fitted steps run changes. Steps are recognised as symbolic through
 segments.
 """
 
+import functools
 import warnings
 from contextlib import nullcontext
 
@@ -30,7 +31,8 @@ from ._fusion import (
     group_calls,
     run_segment,
 )
-from .base import is_symbolic
+from .base import DatasetMethodsMixin, is_symbolic
+from .data import MappedStream
 from .utils._sklearn_compat import (
     final_estimator_has,
     name_estimators,
@@ -62,7 +64,7 @@ def _no_params(call):
     return None
 
 
-class Pipeline(sk_pipeline.Pipeline):
+class Pipeline(DatasetMethodsMixin, sk_pipeline.Pipeline):
     """A sequence of transformers and a final estimator whose consecutive symbolic
     steps run as one compiled function.
 
@@ -238,6 +240,34 @@ class Pipeline(sk_pipeline.Pipeline):
             else:
                 base, pending = Xt, []
         return self._apply(base, pending)
+
+    def _fit_stream(self, stream):
+        """``fit`` on a streamed dataset (``ParquetDataset``, ``DaskDataset``).
+
+        Each step trains on the stream as the fitted steps before it transform
+        it, batch by batch (a run of symbolic steps as one fused function): a
+        scaler makes one pass, an MLP its epochs. A step that cannot train on a
+        stream (PCA, a scikit-learn estimator) says so.
+        """
+        self.steps = list(self.steps)
+        self._validate_steps()
+        self._fusion_cache = {}
+        current, calls = stream, []
+        for idx, name, est in self._iter(with_final=True, filter_passthrough=True):
+            if not isinstance(est, DatasetMethodsMixin):
+                raise TypeError(
+                    f"Pipeline step {name!r} ({type(est).__name__}) cannot train on "
+                    f"a streamed {type(stream).__name__}: only this library's "
+                    "estimators can. Load the data when it fits in memory: "
+                    "pipeline.fit(dataset.to_dataset())."
+                )
+            est.fit(current)
+            if idx == len(self.steps) - 1:
+                break
+            calls.append(StepCall(idx, name, est, "transform"))
+            transform = functools.partial(self._apply, calls=calls[:])
+            current = MappedStream(stream, transform)
+        return self
 
     def _apply(self, X, calls):
         return self._run(X, calls, _no_params) if calls else X

@@ -11,7 +11,10 @@
 - :class:`DaskDataset` (``Dataset.from_dask``): a dask DataFrame, partition by
   partition.
 - :func:`as_arrays`: what an estimator calls to unpack a dataset into
-  ``(X, y, sample_weight)``.
+  ``(X, y, sample_weight)``; :class:`DatasetMethodsMixin` does it for every
+  estimator's ``fit`` / ``predict`` / ``transform`` / ``score`` / ``compute``.
+- :func:`predict_to_parquet`: a fitted estimator's outputs on a (streamed)
+  dataset, written to a parquet file batch by batch.
 
 Examples
 --------
@@ -26,7 +29,10 @@ from ..runtime import register_trusted
 from ._adapt import as_arrays, is_dataset
 from ._dask import DaskDataset
 from ._dataset import Dataset, field_variable
+from ._feed import MappedStream, StreamSource, stream_unique
 from ._iterator import DatasetIterator
+from ._learners import DatasetMethodsMixin
+from ._outputs import predict_to_parquet
 from ._parquet import ParquetDataset, write_parquet
 from ._sample import Sample
 from ._stream import ChunkedStream
@@ -41,12 +47,17 @@ __all__ = [
     "DaskDataset",
     "Dataset",
     "DatasetIterator",
+    "DatasetMethodsMixin",
     "GetColumnDataset",
+    "MappedStream",
     "ParquetDataset",
     "Sample",
+    "StreamSource",
     "SymbolicDataset",
     "as_arrays",
     "field_variable",
     "is_dataset",
+    "predict_to_parquet",
+    "stream_unique",
     "write_parquet",
 ]

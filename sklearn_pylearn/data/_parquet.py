@@ -174,9 +174,11 @@ class ParquetDataset(ChunkedStream):
     def _read_columns(self) -> list[str]:
         return list(dict.fromkeys(c for s in self._specs.values() for c in _as_list(s)))
 
-    def _arrays(self, batch: pa.RecordBatch) -> Arrays:
+    def _arrays(
+        self, batch: pa.RecordBatch, specs: Mapping[str, Any] | None = None
+    ) -> Arrays:
         out = {}
-        for field, spec in self._specs.items():
+        for field, spec in (self._specs if specs is None else specs).items():
             cols = [
                 batch.column(c).to_numpy(zero_copy_only=False) for c in _as_list(spec)
             ]
@@ -199,6 +201,19 @@ class ParquetDataset(ChunkedStream):
 
     def _n_chunks(self) -> int:
         return len(self._chunks)
+
+    def _column_pieces(self, fields: Sequence[str]) -> Iterator[Arrays]:
+        """Every row of some fields, in file order, reading only their columns."""
+        specs = {f: self._specs[f] for f in fields}
+        columns = list(dict.fromkeys(c for s in specs.values() for c in _as_list(s)))
+        for i, rg in self._chunks:
+            for batch in self._file(i).iter_batches(
+                batch_size=self.batch_size,
+                row_groups=[rg],
+                columns=columns,
+                use_threads=False,
+            ):
+                yield self._arrays(batch, specs)
 
     def _load_chunks(self, ids: Sequence[int]) -> Arrays:
         pieces = [

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ..runtime import register_record
+
 __all__ = ["Sample"]
 
 
@@ -83,3 +85,8 @@ class Sample:
     def __repr__(self) -> str:
         inner = ", ".join(f"{k}={v!r}" for k, v in self._values.items())
         return f"Sample({inner})"
+
+
+# Samples are plain data in a program's state (a BUFFER_REPEAT of dataset.next
+# holds them when a checkpoint is taken).
+register_record(Sample, "sklearn_pylearn.data:Sample")

@@ -20,6 +20,8 @@ from ..base import (
     check_known_labels,
     class_columns,
 )
+from ..data import StreamSource
+from ..data._feed import iter_fields, stream_input_probe
 from ..symbolic.affine import AffineMap
 from ..symbolic.compile import compile_function
 from ..symbolic.inputs import GraphInputs
@@ -201,9 +203,18 @@ class LogisticRegression(
             )
         codes = encoder.transform(y)
         weight = self._sample_weight(X, encoder, codes, sample_weight)
-        fit = self._fit_lbfgs if self.solver == "lbfgs" else self._fit_minibatch
         vars(self).pop("loss_curve_", None)  # a previous minibatch fit's
-        coef, intercept, n_iter = fit(X, codes, len(encoder.classes_), weight)
+        if self.solver == "lbfgs":
+            fit = self._fit_lbfgs(X, codes, len(encoder.classes_), weight)
+        else:
+            fit = self._fit_minibatch(
+                X.shape[1],
+                X.dtype,
+                len(encoder.classes_),
+                weight.sum(),
+                self._array_source(X, codes, len(encoder.classes_), weight),
+            )
+        coef, intercept, n_iter = fit
         self.classes_ = encoder.classes_
         # float32 input gives float32 coefficients, as in scikit-learn.
         self.coef_ = np.asarray(coef, dtype=X.dtype)
@@ -334,19 +345,21 @@ class LogisticRegression(
         )
         return coef, intercept
 
-    def _fit_minibatch(self, X, codes, n_classes, weight):
-        n_outputs = self._n_outputs(n_classes)
-        w0 = self._initial_parameters(X.shape[1], n_outputs, X.dtype)
-        coef, intercept = self._split(w0, X.shape[1], n_outputs)
-        params = [np.ascontiguousarray(coef.T, dtype=X.dtype)]
-        if self.fit_intercept:
-            params.append(intercept.astype(X.dtype))
-        trainer = self._trainer(params, n_outputs, X.dtype, weight.sum())
-        source = MinibatchSource(
+    def _array_source(self, X, codes, n_classes, weight):
+        return MinibatchSource(
             len(X),
             min(200, len(X)) if self.batch_size == "auto" else self.batch_size,
             random_state=check_random_state(self.random_state),
         ).bind(X, self._target(codes, n_classes, X.dtype), weight)
+
+    def _fit_minibatch(self, n_features, dtype, n_classes, weight_sum, source):
+        n_outputs = self._n_outputs(n_classes)
+        w0 = self._initial_parameters(n_features, n_outputs, dtype)
+        coef, intercept = self._split(w0, n_features, n_outputs)
+        params = [np.ascontiguousarray(coef.T, dtype=dtype)]
+        if self.fit_intercept:
+            params.append(intercept.astype(dtype))
+        trainer = self._trainer(params, n_outputs, dtype, weight_sum)
         monitor = ConvergenceMonitor(
             tol=self.tol, n_iter_no_change=self.n_iter_no_change
         )
@@ -374,6 +387,90 @@ class LogisticRegression(
             else np.zeros(n_outputs)
         )
         return coef, intercept, trainer.n_iter_
+
+    @fit_context(prefer_skip_nested_validation=True)
+    @fit_atomically
+    def _fit_stream(self, stream):
+        """``fit`` on a streamed dataset (``solver="sgd"`` or ``"adam"``).
+
+        A first pass reads the target (and weight) columns only: the classes,
+        the class weights and the weight total of the L2 term. Then
+        ``max_iter`` epochs over the stream's minibatches (its ``batch_size``
+        and ``shuffle_buffer``; this estimator's ``batch_size`` applies to
+        arrays).
+        """
+        self._check_penalty()
+        if self.solver == "lbfgs":
+            raise ValueError(
+                f"LogisticRegression(solver='lbfgs') cannot train on a streamed "
+                f"{type(stream).__name__}: L-BFGS needs every row at each step. Use "
+                "solver='adam' (or 'sgd'), or load the data when it fits in "
+                "memory: fit(dataset.to_dataset())."
+            )
+        if "target" not in stream.fields:
+            raise ValueError(
+                "LogisticRegression.fit: the streamed dataset has no 'target' "
+                f"field (its fields are {list(stream.fields)!r}); name the target "
+                "column: target='...'."
+            )
+        X0 = validate_float_input(self, stream_input_probe(stream), reset=True)
+        encoder, weight_sum, per_class = self._stream_targets(stream, X0.dtype)
+        n_classes, dtype = len(encoder.classes_), X0.dtype
+
+        def encode(batch):
+            values = batch.to_dict()
+            X = np.ascontiguousarray(values["input"], dtype=dtype)
+            codes = encoder.transform(values["target"])
+            sw = values.get("weight")
+            sw = np.ones(len(X), dtype) if sw is None else np.asarray(sw, dtype)
+            return X, self._target(codes, n_classes, dtype), sw * per_class[codes]
+
+        coef, intercept, n_iter = self._fit_minibatch(
+            X0.shape[1], dtype, n_classes, weight_sum, StreamSource(stream, encode)
+        )
+        self.classes_ = encoder.classes_
+        self.coef_ = np.asarray(coef, dtype=dtype)
+        self.intercept_ = np.asarray(intercept, dtype=dtype)
+        self.n_iter_ = np.array([min(n_iter, self.max_iter)], dtype=np.int32)
+        return self
+
+    def _stream_targets(self, stream, dtype):
+        """Classes, total (class-)weight and per-class weights, by one pass over
+        the target and weight columns."""
+        fields = ("target", "weight") if "weight" in stream.fields else ("target",)
+        labels, counts, weights = [], [], []
+        for piece in iter_fields(stream, fields):
+            y, first = np.unique(piece["target"], return_inverse=True)
+            w = piece.get("weight")
+            labels.append(y)
+            counts.append(np.bincount(first, minlength=len(y)))
+            weights.append(
+                np.bincount(first, weights=w, minlength=len(y))
+                if w is not None
+                else counts[-1].astype(np.float64)
+            )
+        classes = np.unique(np.concatenate(labels))
+        if len(classes) < 2:
+            raise ValueError(
+                "This solver needs samples of at least 2 classes in the data, but "
+                f"the data contains only one class: {classes[0].item()!r}."
+            )
+        total_counts = np.zeros(len(classes))
+        total_weights = np.zeros(len(classes))
+        for y, c, w in zip(labels, counts, weights):
+            idx = np.searchsorted(classes, y)
+            total_counts[idx] += c
+            total_weights[idx] += w
+        encoder = LabelEncoder().fit(classes)
+        per_class = np.ones(len(classes))
+        if isinstance(self.class_weight, str):  # "balanced", from the counts
+            per_class = total_counts.sum() / (len(classes) * total_counts)
+        elif self.class_weight is not None:
+            per_class = compute_class_weight(
+                self.class_weight, classes=classes, y=classes
+            )
+        per_class = per_class.astype(dtype)
+        return encoder, float((total_weights * per_class).sum()), per_class
 
     def _trainer(self, params, n_outputs, dtype, weight_sum):
         step = compile_step(

@@ -15,6 +15,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
 from ..base import NamedOutputsMixin, SymbolicMixin
+from ..data import StreamSource
+from ..data._feed import stream_input_probe
 from ..runtime import register_trusted
 from ..symbolic.autoencoder import (
     corrupt,
@@ -302,6 +304,25 @@ class DenoisingAutoencoder(
         self._store(trainer, monitor)
         return self
 
+    @_fit_context(prefer_skip_nested_validation=True)
+    def _fit_stream(self, stream):
+        """``fit`` on a streamed dataset: ``max_iter`` epochs over its minibatches
+        (the dataset's ``batch_size`` and ``shuffle_buffer``), checkpointed with
+        the stream's position when ``checkpoint_dir`` is set."""
+        X0 = validate_float_input(self, stream_input_probe(stream), reset=True)
+        dtype = np.dtype(self.dtype)
+        random_state = check_random_state(self.random_state)
+        params = self._initialize(X0.shape[1], random_state, dtype)
+
+        def encode(batch):
+            X = np.ascontiguousarray(batch.input, dtype=dtype)
+            return X, np.ones(len(X), dtype=dtype)
+
+        rows = StreamSource(stream, encode)
+        trainer, monitor = self._train(None, params, random_state, rows, dtype)
+        self._store(trainer, monitor)
+        return self
+
     def _initialize(self, n_features, random_state, dtype):
         W, b_h = glorot_uniform(
             random_state, n_features, self.n_components, self.activation, dtype
@@ -320,7 +341,7 @@ class DenoisingAutoencoder(
             return min(200, n_samples)
         return int(min(self.batch_size, n_samples))
 
-    def _train(self, X, params, random_state):
+    def _train(self, X, params, random_state, rows=None, dtype=None):
         step = compile_step(
             params,
             _objective(self.corruption, self.activation, self.loss, self.tied_weights),
@@ -347,20 +368,23 @@ class DenoisingAutoencoder(
             hyper={"alpha": self.alpha, "corruption_level": self.corruption_level},
             solver_params=solver_params,
         )
-        rows = MinibatchSource(
-            len(X),
-            self._batch_size(len(X)),
-            shuffle=self.shuffle,
-            random_state=random_state,
-        ).bind(X, np.ones(len(X), dtype=X.dtype))
+        if rows is None:
+            dtype = X.dtype
+            rows = MinibatchSource(
+                len(X),
+                self._batch_size(len(X)),
+                shuffle=self.shuffle,
+                random_state=random_state,
+            ).bind(X, np.ones(len(X), dtype=X.dtype))
         seed = int(random_state.randint(np.iinfo(np.int32).max))
-        source = CorruptingSource(rows, self.corruption, seed, X.dtype)
+        source = CorruptingSource(rows, self.corruption, seed, dtype)
         monitor = ConvergenceMonitor(
             tol=self.tol, n_iter_no_change=self.n_iter_no_change
         )
         fingerprint = ""
         if self.checkpoint_dir is not None:
-            fingerprint = data_fingerprint(X, *params, seed, self._run_params())
+            data = X if X is not None else rows.fingerprint()
+            fingerprint = data_fingerprint(data, *params, seed, self._run_params())
         vm = run_training(
             epoch_program(self.max_iter, source.n_batches),
             trainer,

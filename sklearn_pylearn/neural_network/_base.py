@@ -15,10 +15,13 @@ import pytensor
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import NamedOutputsMixin, SymbolicMixin
+from ..data import StreamSource, stream_unique
+from ..data._feed import stream_input_probe
 from ..symbolic.affine import AffineMap
 from ..symbolic.compile import compile_function
 from ..symbolic.init import glorot_uniform
@@ -45,6 +48,7 @@ from ..utils._sklearn_compat import (
     fit_context,
     with_callbacks,
 )
+from ..utils.validation import validate_float_input
 from . import _mlp_graph as mlp_graph
 
 __all__ = ["BaseMLP"]
@@ -247,23 +251,25 @@ class BaseMLP(NamedOutputsMixin, SymbolicMixin, CallbackSupportMixin, BaseEstima
             )
         return X_tr, Y_tr, sw_tr, (X_val, Y_val, sw_val)
 
-    def _fit_stochastic(self, X, Y, sample_weight, incremental):
+    def _fit_stochastic(self, X, Y, sample_weight, incremental, source=None):
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
-        weighted = sample_weight is not None
-        sw = sample_weight if weighted else np.ones(len(X), dtype=X.dtype)
         validation = None
-        if self.early_stopping:
-            X, Y, sw, val = self._split(X, Y, sw)
-            validation = self._validation_scorer(val, weighted)
+        if source is None:
+            weighted = sample_weight is not None
+            sw = sample_weight if weighted else np.ones(len(X), dtype=X.dtype)
+            if self.early_stopping:
+                X, Y, sw, val = self._split(X, Y, sw)
+                validation = self._validation_scorer(val, weighted)
         step = self._train_step()
         trainer = self._make_trainer(step, incremental, validation)
-        source = MinibatchSource(
-            len(X),
-            self._batch_size(len(X)),
-            shuffle=self.shuffle,
-            random_state=self._random_state,
-        ).bind(X, Y, sw)
+        if source is None:
+            source = MinibatchSource(
+                len(X),
+                self._batch_size(len(X)),
+                shuffle=self.shuffle,
+                random_state=self._random_state,
+            ).bind(X, Y, sw)
         monitor = self._monitor()
         program = epoch_program(1 if incremental else self.max_iter, source.n_batches)
         callbacks = self._callback_hook(X, Y)
@@ -316,6 +322,110 @@ class BaseMLP(NamedOutputsMixin, SymbolicMixin, CallbackSupportMixin, BaseEstima
                 ConvergenceWarning,
                 stacklevel=3,
             )
+
+    # -- streamed fit (ParquetDataset, DaskDataset) ----------------------------------
+    @fit_context(prefer_skip_nested_validation=True)
+    @fit_atomically
+    def _fit_stream(self, stream):
+        """``fit`` on a streamed dataset: ``max_iter`` epochs over its minibatches.
+
+        The dataset's ``batch_size`` and ``shuffle_buffer`` set the minibatches
+        (this estimator's ``batch_size`` and ``shuffle`` apply to arrays); only
+        a shuffle window is ever in memory. A classifier's classes are read
+        first (the target column only). ``checkpoint_dir`` checkpoints the
+        stream's position with the weights, so a killed fit resumes mid-epoch.
+        """
+        name = type(self).__name__
+        if self.solver not in _STOCHASTIC:
+            raise ValueError(
+                f"{name}(solver={self.solver!r}) cannot train on a streamed "
+                f"{type(stream).__name__}: L-BFGS needs every row at each step. "
+                "Use solver='adam' (or 'sgd'), or load the data when it fits in "
+                "memory: fit(dataset.to_dataset())."
+            )
+        if self.early_stopping:
+            raise ValueError(
+                f"{name}(early_stopping=True) holds out a validation split, which "
+                "a streamed dataset cannot give; pass early_stopping=False (the "
+                "training loss decides) or load the data: dataset.to_dataset()."
+            )
+        if "target" not in stream.fields:
+            raise ValueError(
+                f"{name}.fit: the streamed dataset has no 'target' field (its "
+                f"fields are {list(stream.fields)!r}); name the target column: "
+                "target='...'."
+            )
+        sizes = self.hidden_layer_sizes
+        sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
+        if np.any(np.array(sizes) <= 0):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+        self._check_hooks()
+        first_pass = not (self.warm_start and hasattr(self, "coefs_"))
+        X0 = validate_float_input(self, stream_input_probe(stream), reset=first_pass)
+        dtype = np.dtype(
+            self.dtype
+            if self.dtype is not None
+            else (np.float32 if X0.dtype == np.float32 else np.float64)
+        )
+        classes = getattr(self, "classes_", None)
+        source = StreamSource(stream, self._stream_encoder(stream, dtype))
+        if not first_pass and self._is_classifier():
+            if set(self.classes_) != set(classes):
+                raise ValueError(
+                    "warm_start can only be used where `y` has the same classes as "
+                    f"in the previous call to fit. Previously got {classes}, the "
+                    f"stream has {self.classes_}"
+                )
+        self._checkpoint = None
+        if self.checkpoint_dir is not None:
+            self._checkpoint = self._checkpoint_plan(
+                source.fingerprint(), self.n_outputs_, None, False, first_pass
+            )
+            self._random_state = np.random.RandomState(self._checkpoint["seed"])
+        else:
+            self._random_state = check_random_state(self.random_state)
+        if first_pass:
+            self._initialize([X0.shape[1], *sizes, self.n_outputs_], dtype)
+        elif self.coefs_[0].dtype != dtype:
+            self.coefs_ = [c.astype(dtype) for c in self.coefs_]
+            self.intercepts_ = [b.astype(dtype) for b in self.intercepts_]
+        self._fit_stochastic(None, None, None, False, source=source)
+        if not all(np.isfinite(p).all() for p in self.coefs_ + self.intercepts_):
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may"
+                " contain large values and need to be preprocessed."
+            )
+        return self
+
+    def _stream_encoder(self, stream, dtype):
+        """Set the target's encoding (and ``n_outputs_``); return the batch encoder."""
+        if self._is_classifier():
+            binarizer = LabelBinarizer().fit(stream_unique(stream, "target"))
+            self._label_binarizer = binarizer
+            self.classes_ = binarizer.classes_
+            self._check_classes(self.classes_)
+            self.n_outputs_ = 1 if len(self.classes_) <= 2 else len(self.classes_)
+            target = binarizer.transform
+        else:
+            self.n_outputs_ = 1
+
+            def target(y):
+                return y
+
+        def encode(batch):
+            X = np.ascontiguousarray(batch.input, dtype=dtype)
+            if not np.isfinite(X).all():
+                raise ValueError(
+                    f"{type(self).__name__}.fit: a minibatch of the stream holds "
+                    "NaN or infinity; clean the data first."
+                )
+            Y = np.asarray(target(batch.target), dtype=dtype).reshape(len(X), -1)
+            values = batch.to_dict()
+            sw = values.get("weight")
+            sw = np.ones(len(X), dtype) if sw is None else np.asarray(sw, dtype)
+            return X, np.ascontiguousarray(Y), sw
+
+        return encode
 
     def _run_params(self):
         params = self.get_params()

@@ -25,6 +25,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..base import DatasetMethodsMixin
 from ..graph import Model
 from ..graph.macros import DAA, LinReg, LogReg
 from ..training import (
@@ -107,7 +108,7 @@ class GraphTrainer:
         self.n_iter_, self.loss_ = state["n_iter_"], state["loss_"]
 
 
-class _GraphEstimator(BaseEstimator):
+class _GraphEstimator(DatasetMethodsMixin, BaseEstimator):
     """Fit orchestration shared by the three graph estimators."""
 
     _parameter_constraints: dict = {

@@ -17,6 +17,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import NamedOutputsMixin, SymbolicMixin
+from ..data import StreamSource
+from ..data._feed import stream_input_probe
 from ..symbolic.compile import compile_function
 from ..symbolic.energy import (
     free_energy,
@@ -212,6 +214,22 @@ class BernoulliRBM(
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
+    def _fit_stream(self, stream):
+        """``fit`` on a streamed dataset: ``n_iter`` epochs over its minibatches
+        (the dataset's ``batch_size``), checkpointed with the stream's position
+        when ``checkpoint_dir`` is set."""
+        X0 = validate_float_input(self, stream_input_probe(stream), reset=True)
+        random_state = check_random_state(self.random_state)
+        self._initialize(X0.shape[1], random_state)
+        dtype = np.dtype(self.dtype)
+
+        def encode(batch):
+            return (np.ascontiguousarray(batch.input, dtype=dtype),)
+
+        self._train(None, self.n_iter, random_state, StreamSource(stream, encode))
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
         """One epoch over ``X`` in minibatches of ``batch_size`` rows.
 
@@ -253,9 +271,11 @@ class BernoulliRBM(
             np.ascontiguousarray(self.intercept_hidden_, dtype=dtype),
         ]
 
-    def _train(self, X, n_epochs, random_state):
+    def _train(self, X, n_epochs, random_state, source=None):
         dtype = np.dtype(self.dtype)
-        X = np.ascontiguousarray(X, dtype=dtype)
+        if source is None:
+            X = np.ascontiguousarray(X, dtype=dtype)
+            source = MinibatchSource(len(X), self.batch_size, shuffle=False).bind(X)
         params = self._params(dtype)
         velocities = getattr(self, "_velocities", None)
         if velocities is None or velocities[0].dtype != dtype:
@@ -279,13 +299,13 @@ class BernoulliRBM(
                 "momentum": self.momentum,
                 "weight_decay": self.weight_decay,
             },
-            score=self._epoch_scorer(X) if self.verbose else None,
+            score=self._epoch_scorer(X) if self.verbose and X is not None else None,
         )
-        source = MinibatchSource(len(X), self.batch_size, shuffle=False).bind(X)
         fingerprint = ""
         if self.checkpoint_dir is not None:
+            data = X if X is not None else source.fingerprint()
             fingerprint = data_fingerprint(
-                X, *params, *velocities, trainer.chain, seed, self._run_params()
+                data, *params, *velocities, trainer.chain, seed, self._run_params()
             )
         try:
             vm = run_training(

@@ -28,6 +28,7 @@ from ..exceptions import (
     UntrustedReferenceError,
 )
 from ._refs import Ref, register_trusted
+from ._state import register_record
 from .checkpoint import (
     latest_checkpoint,
     list_checkpoints,
@@ -95,6 +96,7 @@ __all__ = [
     "load_latest",
     "optimize",
     "read_checkpoint",
+    "register_record",
     "register_trusted",
     "write_atomic",
     "write_checkpoint",

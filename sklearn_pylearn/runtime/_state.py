@@ -34,6 +34,7 @@ __all__ = [
     "is_plain_value",
     "object_recipe",
     "object_state",
+    "register_record",
     "set_object_state",
 ]
 
@@ -43,6 +44,38 @@ _BIT_GENERATORS = {
 }
 _NONFINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 _SCALARS = (type(None), bool, int, float, str)
+
+
+# Record types stored as plain data: name -> class, class -> name. A record is
+# built by ``cls(fields)`` from the dict its ``to_dict()`` returned, so decoding
+# runs only the registered class's constructor.
+_RECORDS: dict[str, type] = {}
+_RECORD_NAMES: dict[type, str] = {}
+
+
+def register_record(cls: type, name: str) -> type:
+    """Store instances of ``cls`` in states as plain data (a named dict of fields).
+
+    ``cls`` has ``to_dict()`` (str keys, plain values) and ``cls(mapping)``
+    builds an equal instance; decoding a state runs only that constructor. This
+    is how a lower layer's state holds a higher layer's small value objects
+    (the data layer's samples in a ``BUFFER_REPEAT`` buffer).
+
+    Examples
+    --------
+    >>> class Point:
+    ...     def __init__(self, values):
+    ...         self.values = dict(values)
+    ...     def to_dict(self):
+    ...         return dict(self.values)
+    >>> _ = register_record(Point, "doc:Point")
+    >>> arrays = {}
+    >>> decode_tree(encode_tree([Point({"x": 1})], arrays), arrays)[0].values
+    {'x': 1}
+    """
+    _RECORDS[name] = cls
+    _RECORD_NAMES[cls] = name
+    return cls
 
 
 def is_plain_value(value: Any) -> bool:
@@ -95,6 +128,9 @@ def encode_tree(value: Any, arrays: dict[str, np.ndarray], path: str = "") -> An
         return [encode_tree(v, arrays, _key(path, i)) for i, v in enumerate(value)]
     if isinstance(value, dict):
         return _encode_dict(value, arrays, path)
+    record = _RECORD_NAMES.get(type(value))
+    if record is not None:
+        return {"__record__": [record, encode_tree(value.to_dict(), arrays, path)]}
     raise StateError(
         f"cannot store {path or 'value'!r}: a {type(value).__name__} is not plain "
         "data. State may hold None, bool, int, float, str, lists, tuples, dicts, "
@@ -178,7 +214,19 @@ def _decode_randomstate(inner: Any, arrays: dict) -> np.random.RandomState:
     return rs
 
 
+def _decode_record(inner: Any, arrays: dict) -> Any:
+    name, fields = inner
+    cls = _RECORDS.get(name)
+    if cls is None:
+        raise StateError(
+            f"the state holds a {name!r} record, a type this process has not "
+            "registered; import the module that defines it before loading."
+        )
+    return cls(decode_tree(fields, arrays))
+
+
 _DECODERS = {
+    "__record__": _decode_record,
     "__array__": lambda v, a: _array(v, a),
     "__scalar__": lambda v, a: _array(v, a)[()],
     "__float__": lambda v, a: _NONFINITE[v],

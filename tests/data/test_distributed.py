@@ -18,15 +18,23 @@ import dask.array as da  # noqa: E402
 import dask.dataframe as dd  # noqa: E402
 from pytensor.compile import Function  # noqa: E402
 from sklearn.datasets import make_classification  # noqa: E402
-from sklearn.model_selection import GridSearchCV  # noqa: E402
+from sklearn.model_selection import GridSearchCV, RandomizedSearchCV  # noqa: E402
+from sklearn.pipeline import Pipeline as SkPipeline  # noqa: E402
 
 from sklearn_pylearn import clear_compile_cache, compile_stats  # noqa: E402
 from sklearn_pylearn.data import Dataset  # noqa: E402
 from sklearn_pylearn.decomposition import PCA  # noqa: E402
+from sklearn_pylearn.feature_selection import SelectKBest  # noqa: E402
+from sklearn_pylearn.graph.macros import LogReg  # noqa: E402
 from sklearn_pylearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn_pylearn.neural_network import MLPClassifier  # noqa: E402
+from sklearn_pylearn.neural_network import (  # noqa: E402
+    BernoulliRBM,
+    DenoisingAutoencoder,
+    GraphClassifier,
+    MLPClassifier,
+)
 from sklearn_pylearn.pipeline import Pipeline  # noqa: E402
-from sklearn_pylearn.preprocessing import StandardScaler  # noqa: E402
+from sklearn_pylearn.preprocessing import MinMaxScaler, StandardScaler  # noqa: E402
 from sklearn_pylearn.symbolic import CompiledFunction  # noqa: E402
 
 
@@ -169,3 +177,82 @@ def test_incremental_mlp_on_a_dask_frame_from_parquet(client, data, tmp_path):
         est.partial_fit(batch.input, batch.target, classes=[0, 1])
     for a, b in zip(est.coefs_, local.coefs_):
         np.testing.assert_allclose(a, b, rtol=1e-10)
+
+
+# -- every family, with GridSearchCV and RandomizedSearchCV ---------------------------
+# Each family: (estimator factory, grid of two candidates). Data stays tiny: the
+# point is where things compile and what travels, not the models.
+
+
+def _preprocessing():
+    # scikit-learn's (unfused) Pipeline: each step is its own compiled graph
+    return SkPipeline([("select", SelectKBest(k=6)), ("scale", StandardScaler()),
+                       ("pca", PCA(n_components=3)),
+                       ("clf", LogisticRegression(max_iter=30))])
+
+
+FAMILIES = {
+    "preprocessing": (_preprocessing, {"pca__n_components": [2, 3]}),
+    "logistic": (lambda: LogisticRegression(max_iter=30), {"C": [0.1, 1.0]}),
+    "mlp": (lambda: MLPClassifier((4,), max_iter=10, random_state=0),
+            {"alpha": [1e-4, 1e-1]}),
+    "rbm": (lambda: Pipeline([("minmax", MinMaxScaler()),
+                              ("rbm", BernoulliRBM(n_components=4, n_iter=3,
+                                                   random_state=0)),
+                              ("clf", LogisticRegression(max_iter=30))]),
+            {"rbm__learning_rate": [0.05, 0.1]}),
+    "autoencoder": (lambda: Pipeline([("dae", DenoisingAutoencoder(
+        n_components=4, max_iter=3, random_state=0)),
+        ("clf", LogisticRegression(max_iter=30))]),
+        {"dae__corruption_level": [0.1, 0.3]}),
+    "graph": (lambda: GraphClassifier(LogReg(10, 2), max_iter=3, batch_size=40,
+                                      random_state=0),
+              {"model__cost__learning_rate": [0.01, 0.1]}),
+    "fused_pipeline": (lambda: Pipeline([("scale", StandardScaler()),
+                                         ("pca", PCA(n_components=3)),
+                                         ("clf", MLPClassifier((4,), max_iter=10,
+                                                               random_state=0))]),
+                       {"clf__alpha": [1e-4, 1e-1]}),
+}
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("search", ["grid", "randomized"])
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_every_family_searches_on_two_workers(client, data, family, search):
+    X, y = data[0][:120], data[1][:120]
+    factory, grid = FAMILIES[family]
+
+    def make():
+        if search == "grid":
+            return GridSearchCV(factory(), grid, cv=2)
+        return RandomizedSearchCV(factory(), grid, n_iter=2, cv=2, random_state=0)
+
+    per_worker = check_search(client, make, X, y)
+    print(family, search, {w: s["compiles"] for w, s in per_worker.items()})
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_dask_dataset_feeds_fit_partition_by_partition(client, data, tmp_path):
+    X, y = data
+    frame = pd.DataFrame(X, columns=[f"x{j}" for j in range(X.shape[1])]).assign(y=y)
+    for k in range(3):
+        frame.iloc[80 * k : 80 * (k + 1)].to_parquet(tmp_path / f"part-{k}.parquet")
+    ddf = dd.read_parquet(str(tmp_path))
+    stream = Dataset.from_dask(ddf, target="y", batch_size=20)
+    loads = []
+    load = stream._load_chunks
+
+    def spy(ids):
+        loads.append(list(ids))
+        return load(ids)
+
+    stream._load_chunks = spy
+    params = dict(hidden_layer_sizes=(5,), max_iter=2, batch_size=20, shuffle=False,
+                  random_state=0)
+    streamed = MLPClassifier(**params).fit(stream)
+    local = MLPClassifier(**params).fit(frame.drop(columns="y"), y)
+    for a, b in zip(streamed.coefs_, local.coefs_):
+        np.testing.assert_array_equal(a, b)
+    # one partition at a time (plus a first look at the first one's columns)
+    assert loads and all(len(ids) == 1 for ids in loads)

@@ -29,3 +29,53 @@ def test_read_only_and_picklable():
         s.input = 2
     again = pickle.loads(pickle.dumps(s))
     assert again.input == 1 and repr(again) == "Sample(input=1)"
+
+
+class Sums:
+    def __init__(self):
+        self.seen = []
+
+    def update(self, samples):
+        self.seen.append([float(s.input) for s in samples])
+
+
+def test_a_checkpoint_inside_buffer_repeat_of_samples_resumes(tmp_path):
+    import numpy as np
+
+    from sklearn_pylearn.data import Dataset
+    from sklearn_pylearn.runtime import (
+        BUFFER_REPEAT,
+        CALL,
+        FILT,
+        REPEAT,
+        SEQ,
+        Checkpoint,
+        VirtualMachine,
+        list_checkpoints,
+        read_checkpoint,
+    )
+
+    def program():
+        fill = BUFFER_REPEAT(4, CALL("data.next"))
+        return REPEAT(3, SEQ([fill, FILT("model.update")]))
+
+    def context():
+        return {
+            "data": Dataset(input=np.arange(5.0), target=np.arange(5)),
+            "model": Sums(),
+        }
+
+    ctx = context()
+    hook = Checkpoint(tmp_path, every_n_steps=1, keep_last=None, at_end=False)
+    VirtualMachine(program(), ctx, [hook]).run()
+    expected = ctx["model"].seen
+    assert len(expected) == 3
+    inside = 0
+    for path in list_checkpoints(tmp_path):
+        state = read_checkpoint(path)
+        again = context()
+        vm = VirtualMachine.from_state(state, program=program(), context=again)
+        inside += "Sample" in repr(state)  # a partly filled buffer of samples
+        vm.run()
+        assert again["model"].seen == expected
+    assert inside > 0

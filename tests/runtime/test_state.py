@@ -124,3 +124,26 @@ def test_object_protocol_errors():
         )
     with pytest.raises(StateError, match="is not a class"):
         build_object({"factory": "os:getpid", "kwargs": None}, {}, ["os"], "x")
+
+
+class _Point:
+    def __init__(self, values):
+        self.values = dict(values)
+
+    def to_dict(self):
+        return dict(self.values)
+
+
+def test_registered_records_are_plain_data():
+    from sklearn_pylearn.runtime._state import register_record
+
+    register_record(_Point, "tests:_Point")
+    arrays = {}
+    data = encode_tree({"buffer": [_Point({"x": np.arange(2.0), "y": 1})]}, arrays)
+    assert data["buffer"][0]["__record__"][0] == "tests:_Point"
+    back = decode_tree(data, arrays)["buffer"][0]
+    assert isinstance(back, _Point) and back.values["y"] == 1
+    np.testing.assert_array_equal(back.values["x"], [0.0, 1.0])
+    unknown = {"__record__": ["tests:Nope", {}]}
+    with pytest.raises(StateError, match="'tests:Nope' record"):
+        decode_tree(unknown, {})
