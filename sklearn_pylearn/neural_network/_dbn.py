@@ -96,6 +96,7 @@ _DBN_CONSTRAINTS = deep_constraints(
     method=[StrOptions({"cd", "pcd"})],
 )
 
+
 class DBNClassifier(PretrainedMLPMixin, MLPClassifier):
     """Deep belief network classifier: stacked RBMs pretrained greedily, then
     fine-tuned as a sigmoid multi-layer perceptron.

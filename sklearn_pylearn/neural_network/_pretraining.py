@@ -125,8 +125,9 @@ class LayerData:
     (2, 4)
     """
 
-    def __init__(self, n_samples, batch_size, *, shuffle, seed, corruption=None,
-                 dtype="float64"):
+    def __init__(
+        self, n_samples, batch_size, *, shuffle, seed, corruption=None, dtype="float64"
+    ):
         self.source = MinibatchSource(
             n_samples,
             batch_size,
@@ -396,7 +397,10 @@ class PretrainedMLPMixin:
         W, _ = glorot_uniform(rs, fan_in, fan_out, "logistic", dtype)
         params = [W, np.zeros(fan_in, dtype=dtype), np.zeros(fan_out, dtype=dtype)]
         step = compile_rbm_step(
-            dtype, "bernoulli", self.method, self.k,
+            dtype,
+            "bernoulli",
+            self.method,
+            self.k,
             name=f"{type(self).__name__}.pretrain_step",
         )
         chain = np.zeros((data.source.batch_size, fan_out), dtype=dtype)
