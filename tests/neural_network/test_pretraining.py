@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sklearn_pylearn.neural_network import DBNClassifier
 from sklearn_pylearn.neural_network._pretraining import (
     LayerData,
     PretrainMonitor,
