@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from ..graph import SGD, Input, Model, dotW_b, squared_error
 from ..graph.macros import DBN
 from ..utils._sklearn_compat import Interval, StrOptions
 from ._base import BaseMLP
@@ -43,25 +44,20 @@ def _no_partial_fit(est):
 
 def layer_graph(est, macro, prefix, visible_name, **hyper):
     """The fitted network as the annotated layer graph of ``macro`` (``DBN`` or
-    ``SdA``), its parameters set from the fitted arrays."""
+    ``SdA``), its parameters set from the fitted arrays; a regressor's ends in a
+    linear layer (``linear``) instead of the logistic regression (``logreg``)."""
     check_is_fitted(est)
-    if not hasattr(est, "classes_"):
-        raise AttributeError(
-            f"{type(est).__name__}.model_ is the classifiers' (the graph macros end "
-            "in a softmax logistic regression); build a regressor's graph from "
-            "coefs_ and intercepts_."
-        )
-    if est._multilabel:
+    classifier = hasattr(est, "classes_")
+    if classifier and est._multilabel:
         raise AttributeError(
             f"{type(est).__name__}.model_: a multi-label network has no softmax "
             "graph macro; use coefs_ and intercepts_."
         )
     sizes = est._sizes()
-    n_out = max(len(est.classes_), 2)
     model = macro(
         est.n_features_in_,
         sizes,
-        n_out,
+        max(len(est.classes_), 2) if classifier else 2,
         learning_rate=est.pretrain_learning_rate,
         finetune_learning_rate=est.learning_rate_init,
         random_state=0,
@@ -69,18 +65,42 @@ def layer_graph(est, macro, prefix, visible_name, **hyper):
     )
     for i in range(len(sizes)):
         params = model.parameters(f"{prefix}{i + 1}")
-        W, b = est.coefs_[i], est.intercepts_[i]
-        _set(params, "W", W)
-        _set(params, "b", b)
+        _set(params, "W", est.coefs_[i])
+        _set(params, "b", est.intercepts_[i])
         _set(params, visible_name, est.intercepts_visible_[i])
+    if not classifier:
+        model = _linear_top(model, est, f"{prefix}{len(sizes)}")
+        top = "linear"
+    else:
+        top = "logreg"
     W, b = est.coefs_[-1], est.intercepts_[-1]
-    if W.shape[1] == 1:  # one logistic unit: softmax over (0, z) is the same
+    if classifier and W.shape[1] == 1:  # one logistic unit: softmax over (0, z)
         W = np.hstack([np.zeros_like(W), W])
         b = np.concatenate([np.zeros_like(b), b])
-    params = model.parameters("logreg")
+    params = model.parameters(top)
     _set(params, "W", W)
     _set(params, "b", b)
     return model
+
+
+def _linear_top(model, est, last):
+    """``model``'s layers under a linear output trained on the squared error."""
+    h = model.find("hidden", look_at=last).top
+    n_out = est.n_outputs_
+    y = Input("y", ndim=2, dtype="float64", size=n_out)
+    out = dotW_b(h, n_out, random_state=0, name="output")
+    cost = squared_error(out, y)
+    learner = SGD(cost, learning_rate=est.learning_rate_init)
+    layers = [a for a in model.root.children if a.name not in ("logreg", "finetune")]
+    outputs = {a.name: model[a.name] for a in layers}
+    new = Model(
+        {"output": out, "cost": cost, "learner": learner, **outputs}, name=model.name
+    )
+    for ann in layers:
+        new.root.add(ann)
+    new.annotate("linear", [out])
+    new.annotate("finetune", [cost, learner])
+    return new
 
 
 def _set(params, name, value):
@@ -290,6 +310,8 @@ class DBNRegressor(PretrainedMLPMixin, MLPRegressor):
     n_outputs_, out_activation_, t_, n_features_in_, feature_names_in_,
     intercepts_visible_, pretrain_loss_curves_
         As for :class:`DBNClassifier` (``out_activation_`` is "identity").
+    model_ : sklearn_pylearn.graph.Model
+        ``DBN`` > ``rbm1`` ... > ``linear`` (squared error), from the fitted arrays.
 
     Examples
     --------
@@ -312,3 +334,4 @@ class DBNRegressor(PretrainedMLPMixin, MLPRegressor):
     partial_fit = available_if(_no_partial_fit)(MLPRegressor.partial_fit)
     _layer_corruption = DBNClassifier._layer_corruption
     _layer_trainer = DBNClassifier._layer_trainer
+    model_ = DBNClassifier.model_

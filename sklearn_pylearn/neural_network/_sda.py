@@ -226,8 +226,9 @@ class StackedDenoisingAutoencoderRegressor(_SdAMixin, MLPRegressor):
     ----------
     coefs_, intercepts_, loss_, best_loss_, loss_curve_, n_iter_, n_layers_,
     n_outputs_, out_activation_, t_, n_features_in_, feature_names_in_,
-    intercepts_visible_, pretrain_loss_curves_
-        As for :class:`StackedDenoisingAutoencoderClassifier`.
+    intercepts_visible_, pretrain_loss_curves_, model_
+        As for :class:`StackedDenoisingAutoencoderClassifier` (``model_`` ends in
+        ``linear``, trained on the squared error).
 
     Examples
     --------
@@ -248,3 +249,4 @@ class StackedDenoisingAutoencoderRegressor(_SdAMixin, MLPRegressor):
 
     __init__ = StackedDenoisingAutoencoderClassifier.__init__
     partial_fit = available_if(_no_partial_fit)(MLPRegressor.partial_fit)
+    model_ = StackedDenoisingAutoencoderClassifier.model_
