@@ -97,7 +97,7 @@ def test_no_partial_fit_and_a_clear_message():
     est = DBNClassifier()
     assert not hasattr(est, "partial_fit")
     with pytest.raises(AttributeError) as info:
-        getattr(est, "partial_fit")
+        _ = est.partial_fit
     assert "warm_start=True to fine-tune again" in str(info.value.__cause__)
 
 

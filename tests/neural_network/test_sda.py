@@ -94,7 +94,7 @@ def test_gaussian_corruption_and_tanh_units(digits):
     ).fit(*digits)
     assert est.predict(digits[0]).shape == (300,)
     with pytest.raises(AttributeError, match="graph macro has logistic units"):
-        getattr(est, "model_")
+        _ = est.model_
 
 
 def test_model_is_the_annotated_sda(digits):
