@@ -131,6 +131,9 @@ class DBNClassifier(PretrainedMLPMixin, MLPClassifier):
     ``alpha``, momentum ...) is an input of the compiled steps, so a grid search
     compiles each structure once.
 
+    The first RBM has binary (Bernoulli) visible units: scale ``X`` into [0, 1]
+    (e.g. with :class:`~sklearn_pylearn.preprocessing.MinMaxScaler`).
+
     Parameters
     ----------
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)

@@ -296,6 +296,13 @@ class PretrainedMLPMixin:
     def _fit(self, X, y, sample_weight=None, incremental=False):
         self._check_pretrain_params()
         self._pretrain = not (self.warm_start and hasattr(self, "coefs_"))
+        if not self._pretrain and self.pretrain_only:
+            raise ValueError(
+                f"{type(self).__name__}: pretrain_only=True with warm_start=True on "
+                "a fitted estimator leaves nothing to train (a warm start fine-tunes "
+                "without pretraining). Set pretrain_only=False to fine-tune, or "
+                "warm_start=False to pretrain again."
+            )
         return super()._fit(X, y, sample_weight=sample_weight, incremental=incremental)
 
     def _check_pretrain_params(self):

@@ -88,6 +88,16 @@ def test_warm_start_fine_tunes_again_without_pretraining(digits):
     np.testing.assert_array_equal(again.coefs_[-1].shape, est.coefs_[-1].shape)
 
 
+def test_pretrain_only_with_a_warm_start_is_refused_and_changes_nothing(digits):
+    est = DBNClassifier(**SMALL, pretrain_only=True).fit(*digits)
+    coefs = [c.copy() for c in est.coefs_]
+    est.set_params(warm_start=True)
+    with pytest.raises(ValueError, match="Set pretrain_only=False to fine-tune"):
+        est.fit(*digits)
+    for a, b in zip(coefs, est.coefs_):
+        assert a.tobytes() == b.tobytes()
+
+
 def test_warm_start_on_an_unfitted_estimator_pretrains(digits):
     est = DBNClassifier(**SMALL, warm_start=True).fit(*digits)
     assert [len(c) for c in est.pretrain_loss_curves_] == [2, 2]
