@@ -243,6 +243,12 @@ def _resume(directory, fingerprint, program, context, hooks):
             epoch,
             str(directory),
         )
+    elif vm.counters.get("phase_begin", 0) > vm.counters.get("phase_end", 0):
+        _logger.warning(
+            "resumed in layer %s of the layer-wise training, from %s",
+            vm.counters["phase_begin"],
+            str(directory),
+        )
     else:
         _logger.warning("resumed from epoch %s of %s", epoch, str(directory))
     return vm
