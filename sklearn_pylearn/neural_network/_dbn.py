@@ -133,6 +133,9 @@ class DBNClassifier(PretrainedMLPMixin, MLPClassifier):
 
     The first RBM has binary (Bernoulli) visible units: scale ``X`` into [0, 1]
     (e.g. with :class:`~sklearn_pylearn.preprocessing.MinMaxScaler`).
+    ``fit(X, y, sample_weight)`` weighs the fine-tuning loss; pretraining, which is
+    unsupervised, is not weighted. With ``early_stopping`` the layers are pretrained
+    on the training split only.
 
     Parameters
     ----------

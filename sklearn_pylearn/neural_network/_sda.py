@@ -63,7 +63,9 @@ class StackedDenoisingAutoencoderClassifier(_SdAMixin, MLPClassifier):
     input, plain SGD) on the code of the layers below, then the whole network is
     fine-tuned by the solver of :class:`MLPClassifier`. Checkpoints, resume after
     a kill anywhere, and compiled steps whose hyper-parameters (corruption levels
-    included) are inputs, as for :class:`DBNClassifier`.
+    included) are inputs, as for :class:`DBNClassifier`. The first layer
+    reconstructs ``X`` with logistic outputs and the cross-entropy: scale ``X`` into
+    [0, 1]. ``sample_weight`` weighs the fine-tuning loss only.
 
     Parameters
     ----------

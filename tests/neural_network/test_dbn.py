@@ -19,6 +19,9 @@ from sklearn_pylearn.neural_network import (
     MLPClassifier,
     StackedDenoisingAutoencoderClassifier,
 )
+from sklearn_pylearn.pipeline import Pipeline
+from sklearn_pylearn.preprocessing import MinMaxScaler
+from sklearn_pylearn.runtime import Hook
 
 SMALL = dict(
     hidden_layer_sizes=(12, 8),
@@ -44,6 +47,11 @@ def _quiet():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=Warning)
         yield
+
+
+class _ProgramRecorder(Hook):
+    def on_program_start(self, vm, **info):
+        self.program = vm.program
 
 
 def _params(est):
@@ -249,3 +257,26 @@ def test_pretrained_networks_are_at_least_as_accurate_as_the_mlp_on_digits():
     baseline = mlp.score(X_te, y_te)
     assert dbn.score(X_te, y_te) >= baseline
     assert sda.score(X_te, y_te) >= baseline
+
+
+def test_early_stopping_pretrains_on_the_training_split_only(digits):
+    X, y = digits
+    recorder = _ProgramRecorder()
+    est = DBNClassifier(
+        **{**SMALL, "max_iter": 3}, early_stopping=True, hooks=[recorder]
+    ).fit(X, y)
+    assert recorder.program == est.training_program(len(X))
+    assert "REPEAT(14, SEQ([CALL(data1.next_batch)" in str(recorder.program)  # 270
+    assert len(est.validation_scores_) == 3
+
+
+def test_fuses_in_a_pipeline_and_computes_named_outputs(digits):
+    X, y = digits
+    pipe = Pipeline([("scale", MinMaxScaler()), ("dbn", DBNClassifier(**SMALL))])
+    pipe.fit(X * 16, y)
+    scaled = pipe["scale"].transform(X * 16)
+    np.testing.assert_allclose(
+        pipe.predict_proba(X * 16), pipe["dbn"].predict_proba(scaled), rtol=1e-10
+    )
+    frame = pipe["dbn"].compute(X[:5], y[:5], outputs=["hidden_1", "nll"])
+    assert frame.shape == (5, 9) and (frame.filter(like="hidden").to_numpy() < 1).all()
