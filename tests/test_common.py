@@ -69,6 +69,10 @@ def test_every_public_estimator_is_checked():
         "GraphClassifier",
         "GraphRegressor",
         "GraphTransformer",
+        "DBNClassifier",
+        "DBNRegressor",
+        "StackedDenoisingAutoencoderClassifier",
+        "StackedDenoisingAutoencoderRegressor",
     } <= names
 
 
