@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from ..graph import SGD, Input, Model, dotW_b, squared_error
+from ..graph import PCD, SGD, Input, Model, dotW_b, squared_error
 from ..graph.macros import DBN
 from ..utils._sklearn_compat import Interval, StrOptions
 from ._base import BaseMLP
@@ -42,7 +42,7 @@ def _no_partial_fit(est):
     )
 
 
-def layer_graph(est, macro, prefix, visible_name, **hyper):
+def layer_graph(est, macro, prefix, visible_name, edit=None, **hyper):
     """The fitted network as the annotated layer graph of ``macro`` (``DBN`` or
     ``SdA``), its parameters set from the fitted arrays; a regressor's ends in a
     linear layer (``linear``) instead of the logistic regression (``logreg``)."""
@@ -63,6 +63,8 @@ def layer_graph(est, macro, prefix, visible_name, **hyper):
         random_state=0,
         **hyper,
     )
+    if edit is not None:
+        model = edit(model)
     for i in range(len(sizes)):
         params = model.parameters(f"{prefix}{i + 1}")
         _set(params, "W", est.coefs_[i])
@@ -101,6 +103,23 @@ def _linear_top(model, est, last):
     new.annotate("linear", [out])
     new.annotate("finetune", [cost, learner])
     return new
+
+
+def _persistent(est):
+    """The DBN's CDk learners replaced by PCD ones (``method="pcd"``)."""
+
+    def edit(model):
+        for i in range(len(est._sizes())):
+            name = f"rbm{i + 1}"
+            h = model.find("hidden", look_at=name).top
+            visible = h.parents[0].parents[0]
+            pcd = PCD(h, visible, k=est.k, learning_rate=est.pretrain_learning_rate)
+            model = model.replace(
+                look_at=name, search_for="CDk", replace_with=pcd, annotate_as="PCD"
+            )
+        return model
+
+    return edit
 
 
 def _set(params, name, value):
@@ -183,8 +202,9 @@ class DBNClassifier(PretrainedMLPMixin, MLPClassifier):
         Per layer, the negative mean pseudo-likelihood of its input after each
         pretraining epoch.
     model_ : sklearn_pylearn.graph.Model
-        The fitted network as the annotated layer graph (``DBN`` > ``rbm1`` ...
-        > ``logreg``), built from the fitted arrays on each access: edit it
+        The fitted network as the annotated layer graph (``DBN`` > ``rbm1`` >
+        ``hidden``, ``CDk`` (``PCD`` with ``method="pcd"``) ... > ``logreg``),
+        built from the fitted arrays on each access: edit it
         (``model_.replace("rbm1", DAA(...), new_name="daa1")``) and train the
         result with :class:`GraphClassifier`.
 
@@ -290,7 +310,8 @@ class DBNClassifier(PretrainedMLPMixin, MLPClassifier):
     @property
     def model_(self):
         """The fitted DBN as an annotated layer graph (see the class docstring)."""
-        return layer_graph(self, DBN, "rbm", "b_vis", k=self.k)
+        edit = _persistent(self) if self.method == "pcd" else None
+        return layer_graph(self, DBN, "rbm", "b_vis", edit, k=self.k)
 
 
 class DBNRegressor(PretrainedMLPMixin, MLPRegressor):

@@ -176,6 +176,19 @@ def test_model_is_the_annotated_dbn_with_the_fitted_arrays(digits):
     assert b"pytensor" not in pickle.dumps(est)
 
 
+def test_model_of_a_pcd_dbn_has_pcd_learners_with_the_fitted_biases(digits):
+    X, _ = digits
+    est = DBNClassifier(**SMALL, method="pcd").fit(*digits)
+    model = est.model_
+    assert "'PCD'" in model.annotations() and "'CDk'" not in model.annotations()
+    assert model["rbm2"].kind == "PCD"
+    b_vis = [p for p in model.parameters("rbm2") if p.name == "b_vis"][-1]
+    np.testing.assert_array_equal(b_vis.value, est.intercepts_visible_[1])
+    np.testing.assert_allclose(
+        model["output"].eval(x=X), est.predict_proba(X), rtol=1e-10, atol=1e-12
+    )
+
+
 def test_model_of_a_binary_classifier_gives_the_same_probabilities(digits):
     X, y = digits
     est = DBNClassifier(**SMALL).fit(X, y % 2)
