@@ -28,7 +28,21 @@ _RANDOM_FLIPS = (
     "is drawn by row position, so reordering or subsetting rows changes it; "
     "scikit-learn's own BernoulliRBM is marked to fail these two checks the same way"
 )
+_PRETRAINING_MINIBATCHES = (
+    "greedy pretraining is unsupervised and runs shuffled minibatches of "
+    "pretrain_batch_size rows (10 by default): a repeated row lands in other "
+    "minibatches than its weighted twin, so the pretrained weights differ "
+    "(sample_weight weighs the fine-tuning loss; MLPClassifier passes only because "
+    "its 'auto' batch is the whole of the check's small data set)"
+)
+_PRETRAINED = {
+    "check_sample_weight_equivalence_on_dense_data": _PRETRAINING_MINIBATCHES
+}
 EXPECTED_FAILED = {
+    "DBNClassifier": _PRETRAINED,
+    "DBNRegressor": _PRETRAINED,
+    "StackedDenoisingAutoencoderClassifier": _PRETRAINED,
+    "StackedDenoisingAutoencoderRegressor": _PRETRAINED,
     "BernoulliRBM": {
         "check_methods_subset_invariance": _RANDOM_FLIPS,
         "check_methods_sample_order_invariance": _RANDOM_FLIPS,
@@ -55,6 +69,10 @@ def test_every_public_estimator_is_checked():
         "GraphClassifier",
         "GraphRegressor",
         "GraphTransformer",
+        "DBNClassifier",
+        "DBNRegressor",
+        "StackedDenoisingAutoencoderClassifier",
+        "StackedDenoisingAutoencoderRegressor",
     } <= names
 
 

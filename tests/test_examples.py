@@ -12,6 +12,7 @@ import pytest
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 EXPECTED = {
+    "dbn_surgery.py": "the fitted DBN is unchanged: True",
     "fused_pipeline.py": "folded into X @ W + b",
     "graph_surgery.py": "the DBN is unchanged: True True",
     "named_outputs.py": "mean nll",

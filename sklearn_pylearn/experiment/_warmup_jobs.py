@@ -11,12 +11,16 @@ from ..feature_selection import SelectKBest, VarianceThreshold
 from ..linear_model import LogisticRegression
 from ..neural_network import (
     BernoulliRBM,
+    DBNClassifier,
+    DBNRegressor,
     DenoisingAutoencoder,
     GraphClassifier,
     GraphRegressor,
     GraphTransformer,
     MLPClassifier,
     MLPRegressor,
+    StackedDenoisingAutoencoderClassifier,
+    StackedDenoisingAutoencoderRegressor,
 )
 from ..pipeline import make_pipeline
 from ..preprocessing import ExpressionTransformer, MinMaxScaler, StandardScaler
@@ -113,3 +117,31 @@ register_warmup("GraphClassifier")(
 def _graph_regressor(dtype):
     X, y = _data(dtype)
     GraphRegressor(max_iter=2).fit(X, y.astype(dtype)).predict(X)
+
+
+# Pretrained networks: the pretraining steps (CD-k and PCD, the autoencoder's),
+# the layer encoder and the fine-tuning step, with each default solver.
+_DEEP = dict(hidden_layer_sizes=(8, 4), pretrain_epochs=1, max_iter=2)
+_DEEP_CLASSIFIERS = {
+    "DBNClassifier(cd)": lambda dtype: DBNClassifier(**_DEEP, dtype=dtype),
+    "DBNClassifier(pcd)": lambda dtype: DBNClassifier(
+        **_DEEP, method="pcd", dtype=dtype
+    ),
+    "StackedDenoisingAutoencoderClassifier": lambda dtype: (
+        StackedDenoisingAutoencoderClassifier(**_DEEP, dtype=dtype)
+    ),
+}
+for _name, _make in _DEEP_CLASSIFIERS.items():
+    register_warmup(_name)(_classifier_job(_make))
+
+
+def _deep_regressor_job(cls):
+    def job(dtype):
+        X, y = _data(dtype)
+        cls(**_DEEP, dtype=dtype).fit(X, y.astype(dtype)).predict(X)
+
+    return job
+
+
+for _cls in (DBNRegressor, StackedDenoisingAutoencoderRegressor):
+    register_warmup(_cls.__name__)(_deep_regressor_job(_cls))

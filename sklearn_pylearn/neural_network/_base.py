@@ -272,6 +272,7 @@ class BaseMLP(NamedOutputsMixin, SymbolicMixin, CallbackSupportMixin, BaseEstima
             ).bind(X, Y, sw)
         monitor = self._monitor()
         program = epoch_program(1 if incremental else self.max_iter, source.n_batches)
+        program, extra = self._program_parts(program, X, incremental)
         callbacks = self._callback_hook(X, Y)
         plan = self._checkpoint or {"dir": None, "fingerprint": "", "seed": None}
         try:
@@ -279,13 +280,15 @@ class BaseMLP(NamedOutputsMixin, SymbolicMixin, CallbackSupportMixin, BaseEstima
                 program,
                 trainer,
                 source,
-                hooks=[monitor, callbacks, *(self.hooks or ())],
+                hooks=[monitor, callbacks, *extra["hooks"], *(self.hooks or ())],
                 verbose=bool(self.verbose),
                 checkpoint_dir=plan["dir"],
                 fingerprint=plan["fingerprint"],
                 seed=plan["seed"],
                 resume=not incremental,
                 desc=type(self).__name__,
+                context=extra["context"],
+                progress=extra["progress"],
             )
         finally:
             self._store(trainer, monitor)
@@ -322,6 +325,14 @@ class BaseMLP(NamedOutputsMixin, SymbolicMixin, CallbackSupportMixin, BaseEstima
                 ConvergenceWarning,
                 stacklevel=3,
             )
+
+    def _program_parts(self, program, X, incremental):
+        """The training program, with what it needs beyond the model and data.
+
+        Returns ``(program, {"context": ..., "hooks": ..., "progress": ...})``;
+        a subclass puts phases before the epochs (the DBN's pretraining).
+        """
+        return program, {"context": {}, "hooks": [], "progress": None}
 
     # -- streamed fit (ParquetDataset, DaskDataset) ----------------------------------
     @fit_context(prefer_skip_nested_validation=True)

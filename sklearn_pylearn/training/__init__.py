@@ -54,7 +54,14 @@ from ..exceptions import TrainingDivergedError
 from ._atomic import fit_atomically
 from .hooks import ConvergenceMonitor, IterationLog, SklearnCallbacks
 from .lbfgs import minimize_lbfgs
-from .programs import checkpoint_seed, data_fingerprint, epoch_program, run_training
+from .programs import (
+    PhaseCheckpoint,
+    checkpoint_seed,
+    data_fingerprint,
+    epoch_program,
+    layerwise_program,
+    run_training,
+)
 from .source import MinibatchSource
 from .step import TrainStep, compile_step
 from .trainer import MinibatchTrainer
@@ -64,6 +71,7 @@ __all__ = [
     "IterationLog",
     "MinibatchSource",
     "MinibatchTrainer",
+    "PhaseCheckpoint",
     "SklearnCallbacks",
     "TrainStep",
     "TrainingDivergedError",
@@ -72,6 +80,7 @@ __all__ = [
     "data_fingerprint",
     "fit_atomically",
     "epoch_program",
+    "layerwise_program",
     "minimize_lbfgs",
     "run_training",
 ]

@@ -2,9 +2,9 @@
 
 A program builder returns plain data (runtime elements) that names the
 trainer's and the data source's methods by context name; :func:`run_training`
-runs one with the standard hooks. The epoch program is today's only builder;
-a layer-wise pretraining program (one epoch program per layer) belongs here
-next to it.
+runs one with the standard hooks. :func:`epoch_program` trains one model;
+:func:`layerwise_program` trains a stack of layers greedily, one phase per layer
+(the pretraining of deep belief networks and stacked autoencoders), before it.
 """
 
 from __future__ import annotations
@@ -26,14 +26,23 @@ from ..runtime import (
     SEQ,
     Checkpoint,
     ProgressBar,
+    Ref,
     VirtualMachine,
     handle_interrupts,
     list_checkpoints,
     load_latest,
+    register_trusted,
 )
 from .hooks import IterationLog
 
-__all__ = ["checkpoint_seed", "data_fingerprint", "epoch_program", "run_training"]
+__all__ = [
+    "PhaseCheckpoint",
+    "checkpoint_seed",
+    "data_fingerprint",
+    "epoch_program",
+    "layerwise_program",
+    "run_training",
+]
 
 _logger = logging.getLogger("sklearn_pylearn")
 
@@ -68,6 +77,94 @@ def epoch_program(n_epochs: int, n_batches: int, *, model="model", data="data"):
         ]
     )
     return REPEAT(n_epochs, epoch)
+
+
+def layerwise_program(layers, then=None, *, install=None):
+    """Greedy layer-wise training: one phase per layer, then ``then``.
+
+    Parameters
+    ----------
+    layers : sequence of (name, data, n_epochs, n_batches)
+        Each layer's trainer and data source (context names), its epochs and its
+        minibatches per epoch. A phase announces itself
+        (``EVENT("phase_begin", phase=name, epochs=n_epochs)``), builds its input
+        (``CALL(data.encode)``: the representation computed by the layers below),
+        runs its epochs (``EVENT("layer_epoch_end", layer=name)`` after each) and
+        ends with ``EVENT("phase_end", phase=name)``.
+    then : Element, optional
+        What follows the layers (usually the fine-tuning :func:`epoch_program`).
+    install : str, optional
+        A trusted import reference ``"module:function"`` called as
+        ``function(Ref(layer) ..., Ref("model"))`` between the layers and
+        ``then``: it copies the trained layers into the model.
+
+    Examples
+    --------
+    >>> from sklearn_pylearn.training import layerwise_program
+    >>> print(layerwise_program([("rbm1", "data1", 2, 3)]))
+    SEQ([
+        EVENT('phase_begin', epochs=2, phase='rbm1'),
+        CALL(data1.encode),
+        REPEAT(2,
+            SEQ([
+                CALL(data1.start_epoch),
+                REPEAT(3, SEQ([CALL(data1.next_batch), FILT(rbm1.train_step)])),
+                CALL(rbm1.end_epoch),
+                EVENT('layer_epoch_end', layer='rbm1'),
+            ]),
+        ),
+        EVENT('phase_end', phase='rbm1'),
+    ])
+    """
+    body = []
+    for name, data, n_epochs, n_batches in layers:
+        batches = REPEAT(
+            n_batches, SEQ([CALL(f"{data}.next_batch"), FILT(f"{name}.train_step")])
+        )
+        epoch = SEQ(
+            [
+                CALL(f"{data}.start_epoch"),
+                batches,
+                CALL(f"{name}.end_epoch"),
+                EVENT("layer_epoch_end", layer=name),
+            ]
+        )
+        body += [
+            EVENT("phase_begin", phase=name, epochs=int(n_epochs)),
+            CALL(f"{data}.encode"),
+            REPEAT(int(n_epochs), epoch),
+            EVENT("phase_end", phase=name),
+        ]
+    if install is not None:
+        body.append(CALL(install, *(Ref(name) for name, *_ in layers), Ref("model")))
+    if then is not None:
+        body.append(then)
+    return SEQ(body)
+
+
+class PhaseCheckpoint(Checkpoint):
+    """:class:`~sklearn_pylearn.runtime.Checkpoint` that also writes when a phase
+    of the program ends (``EVENT("phase_end")``: a pretrained layer is never
+    trained again after a crash).
+
+    Examples
+    --------
+    >>> import math, tempfile
+    >>> from sklearn_pylearn.runtime import CALL, EVENT, SEQ, VirtualMachine
+    >>> from sklearn_pylearn.runtime import list_checkpoints
+    >>> d = tempfile.mkdtemp()
+    >>> hook = PhaseCheckpoint(d, at_end=False)
+    >>> prog = SEQ([CALL(math.sqrt, 1.0), EVENT("phase_end"), CALL(math.sqrt, 4.0)])
+    >>> _ = VirtualMachine(prog, hooks=[hook]).run()
+    >>> [p.name for p in list_checkpoints(d)]
+    ['ckpt-000001-step000000001']
+    """
+
+    def on_phase_end(self, vm, **info):
+        vm.request_checkpoint(self)
+
+
+register_trusted(PhaseCheckpoint, "sklearn_pylearn.training:PhaseCheckpoint")
 
 
 def data_fingerprint(*parts) -> str:
@@ -146,6 +243,12 @@ def _resume(directory, fingerprint, program, context, hooks):
             epoch,
             str(directory),
         )
+    elif vm.counters.get("phase_begin", 0) > vm.counters.get("phase_end", 0):
+        _logger.warning(
+            "resumed in layer %s of the layer-wise training, from %s",
+            vm.counters["phase_begin"],
+            str(directory),
+        )
     else:
         _logger.warning("resumed from epoch %s of %s", epoch, str(directory))
     return vm
@@ -163,6 +266,8 @@ def run_training(
     desc: str | None = None,
     seed: int | None = None,
     resume: bool = True,
+    context=None,
+    progress=None,
 ) -> VirtualMachine:
     """Run a training program with the standard hooks; return the finished VM.
 
@@ -193,6 +298,11 @@ def run_training(
     resume : bool, default=True
         False only writes checkpoints (``partial_fit``: each call is a new step,
         never a resumed one).
+    context : mapping of str to object, optional
+        More named objects for the program (the layers of
+        :func:`layerwise_program` and their data).
+    progress : Hook, optional
+        The progress display when verbose (default: a bar over epochs).
 
     Returns
     -------
@@ -206,13 +316,14 @@ def run_training(
     hooks = list(hooks)
     if verbose:
         hooks.append(IterationLog())  # scikit-learn's lines, for the logs
-        hooks.append(ProgressBar(event="epoch_end", desc=desc))
-    context = {"model": model, "data": data, "fingerprint": fingerprint}
+        hooks.append(progress or ProgressBar(event="epoch_end", desc=desc))
+    context = {**(context or {}), "model": model, "data": data}
+    context["fingerprint"] = fingerprint
     if seed is not None:
         context["seed"] = int(seed)
     vm = None
     if checkpoint_dir is not None:
-        hooks.append(Checkpoint(checkpoint_dir, every_seconds=10.0, keep_last=2))
+        hooks.append(PhaseCheckpoint(checkpoint_dir, every_seconds=10.0, keep_last=2))
         if resume:
             vm = _resume(checkpoint_dir, fingerprint, program, context, hooks)
     if vm is None:

@@ -1,10 +1,17 @@
-"""epoch_program, data_fingerprint and run_training (checkpoints, resume)."""
+"""epoch_program, layerwise_program, data_fingerprint and run_training
+(checkpoints, resume, phases)."""
 
 import numpy as np
 import pytest
 
-from sklearn_pylearn.runtime import Hook
-from sklearn_pylearn.training import data_fingerprint, epoch_program, run_training
+from sklearn_pylearn.runtime import Hook, list_checkpoints
+from sklearn_pylearn.training import (
+    PhaseCheckpoint,
+    data_fingerprint,
+    epoch_program,
+    layerwise_program,
+    run_training,
+)
 from tests.training.conftest import X
 
 
@@ -70,3 +77,79 @@ def test_epoch_program_names_its_objects():
     assert data_fingerprint(np.zeros(2), "a") != data_fingerprint(np.zeros(2), "b")
     with pytest.raises(TypeError):
         epoch_program(1.5, 2)
+
+
+class _Layer:
+    """A layer trainer and its data at once: counts what the program calls."""
+
+    def __init__(self):
+        self.calls = []
+        self.params = [np.zeros(1)]
+
+    def encode(self):
+        self.calls.append("encode")
+
+    def start_epoch(self):
+        self.calls.append("start")
+
+    def next_batch(self):
+        return (np.ones(1),)
+
+    def train_step(self, batch):
+        self.params = [self.params[0] + batch[0]]
+
+    def end_epoch(self):
+        self.calls.append("end")
+        return {"loss": float(self.params[0][0])}
+
+
+class _Events(Hook):
+    def __init__(self):
+        self.seen = []
+
+    def on_phase_begin(self, vm, **info):
+        self.seen.append(("begin", info["phase"], info["epochs"]))
+
+    def on_layer_epoch_end(self, vm, **info):
+        self.seen.append(("epoch", info["layer"], info["logs"]["loss"]))
+
+    def on_phase_end(self, vm, **info):
+        self.seen.append(("end", info["phase"]))
+
+
+def test_layerwise_program_runs_layers_in_order_then_the_epochs(tmp_path, make_parts):
+    model, data = make_parts()
+    l1, l2, events = _Layer(), _Layer(), _Events()
+    program = layerwise_program(
+        [("l1", "d1", 2, 3), ("l2", "d2", 1, 2)], epoch_program(1, data.n_batches)
+    )
+    assert "l1.train_step" in str(program) and "model.train_step" in str(program)
+    vm = run_training(
+        program,
+        model,
+        data,
+        hooks=[events],
+        context={"l1": l1, "d1": l1, "l2": l2, "d2": l2},
+        checkpoint_dir=tmp_path,
+        fingerprint="x",
+    )
+    assert vm.finished and model.n_iter_ == 1
+    assert events.seen == [
+        ("begin", "l1", 2),
+        ("epoch", "l1", 3.0),
+        ("epoch", "l1", 6.0),
+        ("end", "l1"),
+        ("begin", "l2", 1),
+        ("epoch", "l2", 2.0),
+        ("end", "l2"),
+    ]
+    assert l1.calls == ["encode", "start", "end", "start", "end"]
+    # PhaseCheckpoint wrote at the end of each layer, and at the end.
+    assert len(list_checkpoints(tmp_path)) == 2  # keep_last=2
+    assert any(isinstance(h, PhaseCheckpoint) for h in vm.hooks)
+
+
+def test_layerwise_program_install_step_gets_the_layers_and_the_model():
+    program = layerwise_program([("rbm1", "data1", 1, 1)], install="math:hypot")
+    last = program.children[-1]
+    assert str(last) == "CALL(math.hypot, Ref('rbm1'), Ref('model'))"
