@@ -293,3 +293,17 @@ def test_fuses_in_a_pipeline_and_computes_named_outputs(digits):
     )
     frame = pipe["dbn"].compute(X[:5], y[:5], outputs=["hidden_1", "nll"])
     assert frame.shape == (5, 9) and (frame.filter(like="hidden").to_numpy() < 1).all()
+
+
+def test_a_streamed_dataset_is_refused_with_the_fix(tmp_path):
+    import pandas as pd
+
+    from sklearn_pylearn.data import ParquetDataset, write_parquet
+    from sklearn_pylearn.neural_network import DBNClassifier
+
+    frame = pd.DataFrame({"a": [0.0, 1.0, 1.0, 0.0], "b": [1.0, 0.0, 1.0, 0.0]})
+    frame["y"] = [0, 1, 1, 0]
+    write_parquet([frame], tmp_path / "d.parquet")
+    stream = ParquetDataset(tmp_path / "d.parquet", input=["a", "b"], target="y")
+    with pytest.raises(TypeError, match="needs every row at once.*to_dataset"):
+        DBNClassifier(hidden_layer_sizes=(2,), max_iter=1).fit(stream)
