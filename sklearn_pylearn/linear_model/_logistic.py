@@ -31,6 +31,7 @@ from ..training import (
     epoch_program,
     fit_atomically,
     minimize_lbfgs,
+    row_block_objective,
     run_training,
 )
 from ..utils._sklearn_compat import (
@@ -57,6 +58,13 @@ class LogisticRegression(
     ``"adam"`` train by minibatches as a runtime program. Prediction,
     probabilities and named outputs (``compute``) are compiled graphs that fuse
     as the final step of :class:`sklearn_pylearn.pipeline.Pipeline`.
+
+    Sparse input (CSR or CSC ``scipy.sparse`` matrices or arrays, as
+    ``OneHotEncoder`` gives) is accepted by every method and gives the results of
+    the same data dense: minibatches are densified one at a time, ``lbfgs`` sums
+    its objective over blocks of rows densified as they are read, and
+    predictions run on densified row blocks, so a large sparse ``X`` is never
+    dense as a whole.
 
     Parameters
     ----------
@@ -179,7 +187,7 @@ class LogisticRegression(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
         sample_weight : array-like of shape (n_samples,), default=None
 
@@ -278,30 +286,43 @@ class LogisticRegression(
             return codes.astype(dtype)
         return np.eye(n_classes, dtype=dtype)[codes]
 
-    def _objective(self, dtype, n_outputs):
+    def _objective(self, dtype, n_outputs, blocked=False):
         inputs = GraphInputs(dtype)
         w = inputs.placeholder("w", 1)
         X = inputs.placeholder("X", 2)
         target = inputs.placeholder("target", 1 if n_outputs == 1 else 2)
         sw = inputs.placeholder("sample_weight", 1)
+        total = inputs.placeholder("total_weight", 0) if blocked else None
         l2 = inputs.placeholder("l2", 0)
         loss, grad = logistic_graph.objective_and_gradient(
-            w, X, target, sw, l2, n_outputs, self.fit_intercept
+            w, X, target, sw, l2, n_outputs, self.fit_intercept, total
         )
         return compile_function(
-            inputs.variables, [loss, grad], name="LogisticRegression.objective"
+            inputs.variables,
+            [loss, grad],
+            name="LogisticRegression.objective" + ("[block]" if blocked else ""),
         )
 
     def _fit_lbfgs(self, X, codes, n_classes, weight):
         n_outputs = self._n_outputs(n_classes)
-        fn = self._objective(X.dtype, n_outputs)
         target = self._target(codes, n_classes, X.dtype)
         l2 = 0.0 if self.penalty is None else 1.0 / (self.C * weight.sum())
+        total = float(weight.sum())
+        # Large data (dense or sparse) is summed over row blocks, a sparse block
+        # densified as it is read: sparse X never becomes dense as a whole.
+        objective = row_block_objective(
+            lambda blocked: self._objective(X.dtype, n_outputs, blocked),
+            X,
+            (target, weight),
+            args=(l2,),
+            first_args=(total, l2),
+            other_args=(total, 0.0),
+        )
 
         _, result = minimize_lbfgs(
-            fn,
+            objective,
             [self._initial_parameters(X.shape[1], n_outputs, X.dtype)],
-            (X, target, weight, l2),
+            (),
             dtype=X.dtype,
             options={
                 "maxiter": self.max_iter,
@@ -338,9 +359,10 @@ class LogisticRegression(
         if self.fit_intercept:
             params.append(intercept.astype(X.dtype))
         trainer = self._trainer(params, n_outputs, X.dtype, weight.sum())
+        n_samples = X.shape[0]
         source = MinibatchSource(
-            len(X),
-            min(200, len(X)) if self.batch_size == "auto" else self.batch_size,
+            n_samples,
+            min(200, n_samples) if self.batch_size == "auto" else self.batch_size,
             random_state=check_random_state(self.random_state),
         ).bind(X, self._target(codes, n_classes, X.dtype), weight)
         monitor = ConvergenceMonitor(
@@ -491,7 +513,16 @@ class LogisticRegression(
     def _output_columns(self, name, value):
         return class_columns(self, name, value) or super()._output_columns(name, value)
 
+    # Sparse input: the graphs run on densified row blocks (base.run_graph), the
+    # minibatches are densified one at a time, lbfgs sums over row blocks.
+    _densify_sparse = True
+
+    def _sparse_output(self, method):
+        """Sparse input is accepted (densified by row blocks); outputs are dense."""
+        return False
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = True
+        tags.input_tags.sparse = True
         return tags

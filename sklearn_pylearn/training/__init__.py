@@ -53,7 +53,7 @@ True
 from ..exceptions import TrainingDivergedError
 from ._atomic import fit_atomically
 from .hooks import ConvergenceMonitor, IterationLog, SklearnCallbacks
-from .lbfgs import minimize_lbfgs
+from .lbfgs import minimize_lbfgs, row_block_objective
 from .programs import checkpoint_seed, data_fingerprint, epoch_program, run_training
 from .source import MinibatchSource
 from .step import TrainStep, compile_step
@@ -73,5 +73,6 @@ __all__ = [
     "fit_atomically",
     "epoch_program",
     "minimize_lbfgs",
+    "row_block_objective",
     "run_training",
 ]

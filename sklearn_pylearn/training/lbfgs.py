@@ -8,7 +8,9 @@ import numpy as np
 import scipy
 import scipy.optimize
 
-__all__ = ["minimize_lbfgs"]
+from ..symbolic.rowwise import block_rows, dense_block, row_blocks
+
+__all__ = ["minimize_lbfgs", "row_block_objective"]
 
 
 def minimize_lbfgs(
@@ -88,3 +90,83 @@ def minimize_lbfgs(
 def _lbfgs_has_iprint():
     major, minor = (int(v) for v in scipy.__version__.split(".")[:2])
     return (major, minor) < (1, 15)
+
+
+def row_block_objective(
+    make_objective: Callable,
+    X,
+    row_args: Sequence = (),
+    args: Sequence = (),
+    first_args: Sequence = (),
+    other_args: Sequence = (),
+):
+    """An objective over all rows of ``X`` that never holds more than a block dense.
+
+    When ``X`` is at most two row blocks (``symbolic.rowwise.row_blocks``) the
+    objective is ``make_objective(False)(*params, X, *row_args, *args)`` with a
+    sparse ``X`` densified once (small). Otherwise it is the sum over row blocks
+    of ``make_objective(True)(*params, X_block, *row_args_block, *extra)``, where
+    ``extra`` is
+    ``first_args`` for the first block and ``other_args`` for the others (so a
+    penalty is counted once, and each block's data term is divided by the total
+    weight given in them); a sparse block is densified when it is read. Dense and
+    sparse ``X`` of the same values give the same calls, hence the same result.
+
+    Parameters
+    ----------
+    make_objective : callable
+        ``make_objective(blocked)`` returns the (compiled) objective
+        ``(*params, X, *row_args, *extra) -> (loss, *grads)`` for all rows
+        (``blocked=False``) or for one block's share (``True``).
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+    row_args : sequence of ndarray
+        Arrays with one row per sample (targets, sample weights).
+    args : sequence
+        ``whole``'s other inputs.
+    first_args, other_args : sequence
+        ``block``'s other inputs for the first block and for the rest.
+
+    Returns
+    -------
+    objective : callable
+        ``objective(*params) -> (loss, *grads)``, for :func:`minimize_lbfgs`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def f(w, X, y, scale):  # sum of squares and its gradient
+    ...     r = X @ w - y
+    ...     return scale * (r @ r), 2 * scale * X.T @ r
+    >>> X, y = np.arange(8.0).reshape(4, 2), np.ones(4)
+    >>> objective = row_block_objective(lambda blocked: f, X, [y], args=[1.0])
+    >>> objective(np.ones(2))[0]
+    np.float64(440.0)
+    """
+    blocks = row_blocks(X.shape[0], block_rows(X))
+    if len(blocks) == 1:
+        whole = make_objective(False)
+        X_whole = dense_block(X, blocks[0])
+
+        def objective(*params):
+            return whole(*params, X_whole, *row_args, *args)
+
+        return objective
+    if hasattr(X, "tocsr") and X.format != "csr":
+        X = X.tocsr()
+    block = make_objective(True)
+
+    def objective(*params):
+        total = None
+        for i, rows in enumerate(blocks):
+            extra = first_args if i == 0 else other_args
+            parts = block(
+                *params,
+                dense_block(X, rows),
+                *(a[rows] for a in row_args),
+                *extra,
+            )
+            parts = [np.asarray(p, dtype=np.float64) for p in parts]
+            total = parts if total is None else [t + p for t, p in zip(total, parts)]
+        return total
+
+    return objective
