@@ -151,9 +151,10 @@ slice(6, 7, None)])
 
 
 def dense_block(X, rows: slice) -> np.ndarray:
-    """``X[rows]`` as a dense array (a sparse block is densified)."""
+    """``X[rows]`` as a dense array (a sparse block is densified, C-ordered as
+    the dense rows would be)."""
     block = X[rows]
-    return block.toarray() if sp.issparse(block) else block
+    return block.toarray(order="C") if sp.issparse(block) else block
 
 
 def run_densified(

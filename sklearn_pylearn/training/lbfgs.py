@@ -142,6 +142,8 @@ def row_block_objective(
     >>> objective(np.ones(2))[0]
     np.float64(440.0)
     """
+    if hasattr(X, "tocsr") and X.format != "csr":
+        X = X.tocsr()  # row slices of CSR are cheap; of CSC they are not
     blocks = row_blocks(X.shape[0], block_rows(X))
     if len(blocks) == 1:
         whole = make_objective(False)
@@ -151,8 +153,6 @@ def row_block_objective(
             return whole(*params, X_whole, *row_args, *args)
 
         return objective
-    if hasattr(X, "tocsr") and X.format != "csr":
-        X = X.tocsr()
     block = make_objective(True)
 
     def objective(*params):

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 from sklearn import linear_model as sklm
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris
 from sklearn.exceptions import ConvergenceWarning
@@ -352,3 +353,112 @@ def test_sparsify_and_densify_as_scikit_learn():
     np.testing.assert_allclose(clf.predict_proba(X), proba)
     assert clf.densify() is clf and isinstance(clf.coef_, np.ndarray)
     np.testing.assert_array_equal(clf.coef_, dense)
+
+
+# -- sparse input ----------------------------------------------------------------
+
+
+def _sparse(X, fmt, dtype):
+    """``X`` as a CSR matrix / CSC array of ``dtype`` with 64-bit indices."""
+    out = (sp.csr_matrix if fmt == "csr" else sp.csc_array)(X.astype(dtype))
+    out.indices = out.indices.astype(np.int64)
+    out.indptr = out.indptr.astype(np.int64)
+    return out
+
+
+def _sparse_problem():
+    rng = np.random.RandomState(0)
+    X = rng.rand(90, 7)
+    X[X < 0.6] = 0.0
+    y = (X[:, 0] + X[:, 1] > 0.5).astype(int)
+    y[:15] = 2
+    return X, y
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "sgd", "adam"])
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sparse_input_gives_the_results_of_dense_input(solver, fmt, dtype):
+    X, y = _sparse_problem()
+    params = {"solver": solver, "max_iter": 15, "random_state": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        dense = LogisticRegression(**params).fit(X.astype(dtype), y)
+        sparse = LogisticRegression(**params).fit(_sparse(X, fmt, dtype), y)
+    assert sparse.coef_.dtype == dtype
+    np.testing.assert_array_equal(sparse.coef_, dense.coef_)
+    np.testing.assert_array_equal(sparse.intercept_, dense.intercept_)
+    X_sp = _sparse(X, fmt, dtype)
+    for method in ("predict", "predict_proba", "predict_log_proba"):
+        np.testing.assert_array_equal(
+            getattr(sparse, method)(X_sp), getattr(dense, method)(X.astype(dtype))
+        )
+    assert sparse.score(X_sp, y) == dense.score(X.astype(dtype), y)
+    outputs = ["prediction", "proba", "nll"]
+    pd.testing.assert_frame_equal(
+        sparse.compute(X_sp, y, outputs), dense.compute(X.astype(dtype), y, outputs)
+    )
+
+
+def test_sparse_tag_as_sklearns():
+    assert LogisticRegression().__sklearn_tags__().input_tags.sparse is True
+    assert sklm.LogisticRegression().__sklearn_tags__().input_tags.sparse is True
+
+
+def test_lbfgs_on_large_sparse_data_densifies_one_row_block_at_a_time(monkeypatch):
+    """Past two row blocks, lbfgs sums its objective over blocks; a sparse X is
+    densified block by block and gives the very coefficients of the dense X."""
+    from sklearn_pylearn.symbolic import rowwise
+
+    X, y = _sparse_problem()
+    whole = LogisticRegression().fit(X, y)
+    monkeypatch.setattr(rowwise, "BLOCK_BYTES", 10 * X.shape[1] * 8)
+    monkeypatch.setattr(rowwise, "MIN_BLOCK_ROWS", 1)
+    densified = []
+    toarray = sp.csr_matrix.toarray
+
+    def spy(self, *args, **kwargs):
+        densified.append(self.shape[0])
+        return toarray(self, *args, **kwargs)
+
+    monkeypatch.setattr(sp.csr_matrix, "toarray", spy)
+    blocked = LogisticRegression().fit(X, y)
+    sparse = LogisticRegression().fit(_sparse(X, "csr", np.float64), y)
+    assert densified and max(densified) <= 10
+    np.testing.assert_array_equal(sparse.coef_, blocked.coef_)
+    np.testing.assert_allclose(blocked.coef_, whole.coef_, rtol=1e-10, atol=1e-12)
+    densified.clear()
+    proba = sparse.predict_proba(_sparse(X, "csr", np.float64))
+    assert max(densified) <= 10
+    np.testing.assert_array_equal(proba, blocked.predict_proba(X))
+
+
+@pytest.mark.parametrize("fused", [False, True])
+def test_sparse_from_a_one_hot_encoder_in_a_pipeline(fused):
+    """The most common pipeline: one-hot encoded categories (sparse) and numbers,
+    in scikit-learn's Pipeline and in the fused one."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import make_pipeline as sk_make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(
+        {
+            "city": rng.choice(list("abcdefghijklmnop"), 100),
+            "kind": rng.choice(list("uvwxyz0123"), 100),
+            "num": rng.rand(100),
+        }
+    )
+    target = ((frame.city < "f") ^ (frame.num > 0.5)).astype(int).to_numpy()
+    make = make_pipeline if fused else sk_make_pipeline
+    results = []
+    for sparse_output in (True, False):
+        encode = ColumnTransformer(
+            [("oh", OneHotEncoder(sparse_output=sparse_output), ["city", "kind"])],
+            remainder="passthrough",
+        )
+        pipe = make(encode, LogisticRegression()).fit(frame, target)
+        assert sp.issparse(pipe[0].transform(frame)) is sparse_output
+        results.append((pipe.predict(frame), pipe.predict_proba(frame)))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-12, atol=1e-15)

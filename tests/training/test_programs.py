@@ -70,3 +70,12 @@ def test_epoch_program_names_its_objects():
     assert data_fingerprint(np.zeros(2), "a") != data_fingerprint(np.zeros(2), "b")
     with pytest.raises(TypeError):
         epoch_program(1.5, 2)
+
+
+def test_data_fingerprint_of_a_sparse_matrix_reads_its_values():
+    import scipy.sparse as sp
+
+    a = sp.csr_matrix(np.eye(3))
+    b = sp.csr_matrix(np.eye(3) * 2)
+    assert data_fingerprint(a) != data_fingerprint(b)
+    assert data_fingerprint(a) == data_fingerprint(sp.csr_matrix(np.eye(3)))
