@@ -324,6 +324,7 @@ class LogisticRegression(
             [self._initial_parameters(X.shape[1], n_outputs, X.dtype)],
             (),
             dtype=X.dtype,
+            verbose=self.verbose,
             options={
                 "maxiter": self.max_iter,
                 "maxls": 50,

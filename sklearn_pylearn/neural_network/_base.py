@@ -467,7 +467,8 @@ class BaseMLP(NamedOutputsMixin, SymbolicMixin, CallbackSupportMixin, BaseEstima
                 "gtol": self.tol,
             },
             dtype=X.dtype,
-            verbose=bool(self.verbose),
+            # scikit-learn's MLP asks scipy for every iterate (iprint=1).
+            verbose=2 if self.verbose else 0,
         )
         self.n_iter_ = check_optimize_result("lbfgs", opt_res, self.max_iter)
         self.loss_ = float(opt_res.fun)

@@ -1,6 +1,7 @@
 """LogisticRegression: parity with scikit-learn's lbfgs, outputs, errors, caching."""
 
 import pickle
+import re
 import warnings
 
 import numpy as np
@@ -462,3 +463,50 @@ def test_sparse_from_a_one_hot_encoder_in_a_pipeline(fused):
         results.append((pipe.predict(frame), pipe.predict_proba(frame)))
     np.testing.assert_array_equal(results[0][0], results[1][0])
     np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-12, atol=1e-15)
+
+
+# -- verbose ---------------------------------------------------------------------
+
+
+def test_lbfgs_verbose_prints_the_l_bfgs_b_report(capfd):
+    """scikit-learn passes iprint to scipy's L-BFGS-B, whose Fortran code printed
+    ``At iterate N f= ... |proj g|= ...``; scipy 1.15+ prints nothing, so the same
+    lines are printed here (see differences.md)."""
+    X, y = IRIS
+    LogisticRegression(verbose=2, max_iter=4).fit(X, y)
+    out = capfd.readouterr().out.splitlines()
+    number = r"[ -]\d\.\d{5}D[+-]\d\d"
+    iterate = re.compile(rf"^At iterate\s+(\d+)    f= {number}    \|proj g\|= {number}$")
+    assert [int(m.group(1)) for m in map(iterate.match, out) if m] == [0, 1, 2, 3, 4]
+    assert out[0] == "RUNNING THE L-BFGS-B CODE"
+    assert out[-1].startswith("STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        LogisticRegression(verbose=1).fit(*load_iris(return_X_y=True))  # 100 its
+    out = capfd.readouterr().out
+    assert re.search(r"^At iterate\s+0 ", out, re.M)
+    assert re.search(r"^At iterate\s+50 ", out, re.M)
+    assert not re.search(r"^At iterate\s+1 ", out, re.M)
+    LogisticRegression(max_iter=4).fit(X, y)
+    assert capfd.readouterr().out == ""
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_minibatch_verbose_prints_sklearns_iteration_lines(capfd, solver):
+    X, y = IRIS
+    LogisticRegression(solver=solver, verbose=1, max_iter=3).fit(X, y)
+    ours = [
+        line
+        for line in capfd.readouterr().out.splitlines()
+        if line.startswith("Iteration")
+    ]
+    sklm_mlp = __import__("sklearn.neural_network", fromlist=["MLPClassifier"])
+    sklm_mlp.MLPClassifier(solver=solver, verbose=True, max_iter=3).fit(X, y)
+    theirs = [
+        line
+        for line in capfd.readouterr().out.splitlines()
+        if line.startswith("Iteration")
+    ]
+    shape = re.compile(r"^Iteration (\d+), loss = \d+\.\d{8}$")
+    assert [shape.match(line).group(1) for line in ours] == ["1", "2", "3"]
+    assert [shape.match(line).group(1) for line in theirs] == ["1", "2", "3"]

@@ -1,5 +1,7 @@
 """minimize_lbfgs: the one L-BFGS driver (pack, unpack, call scipy)."""
 
+import re
+
 import numpy as np
 import pytensor
 import pytest
@@ -88,3 +90,39 @@ def test_row_block_objective_sums_blocks_and_counts_the_penalty_once(
         _mean_squares, X, [y], first_args=[0.5, 50.0], other_args=[0.0, 50.0]
     )
     assert dense_blocked(w)[0] == loss
+
+
+_NUMBER = r"[ -]\d\.\d{5}D[+-]\d\d"
+_ITERATE = re.compile(rf"^At iterate\s+(\d+)    f= {_NUMBER}    \|proj g\|= {_NUMBER}$")
+
+
+@pytest.mark.parametrize("verbose, every", [(1, 50), (2, 1)])
+def test_verbose_prints_the_fortran_codes_lines(capsys, verbose, every):
+    rng = np.random.RandomState(0)
+    X, Y = rng.normal(size=(30, 3)), rng.normal(size=(30, 2))
+    seen = []
+    _, result = minimize_lbfgs(
+        _least_squares(),
+        [np.zeros((3, 2)), np.zeros(2)],
+        (X, Y),
+        options={"gtol": 1e-10},
+        verbose=verbose,
+        callback=lambda xk: seen.append(xk.copy()),
+    )
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "RUNNING THE L-BFGS-B CODE"
+    iterates = [int(m.group(1)) for m in map(_ITERATE.match, lines) if m]
+    assert iterates == list(range(0, result.nit + 1, every))
+    assert lines[-1] == result.message
+    assert f"  F = {result.fun:.15g}" in lines
+    assert len(seen) == result.nit
+    np.testing.assert_array_equal(seen[-1], result.x)
+
+
+def test_quiet_by_default(capsys):
+    rng = np.random.RandomState(0)
+    X, Y = rng.normal(size=(30, 3)), rng.normal(size=(30, 2))
+    minimize_lbfgs(
+        _least_squares(), [np.zeros((3, 2)), np.zeros(2)], (X, Y), options={}
+    )
+    assert capsys.readouterr().out == ""
