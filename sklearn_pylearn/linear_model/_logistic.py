@@ -25,6 +25,7 @@ from ..symbolic.compile import compile_function
 from ..symbolic.inputs import GraphInputs
 from ..training import (
     ConvergenceMonitor,
+    LbfgsCallbacks,
     MinibatchSource,
     MinibatchTrainer,
     compile_step,
@@ -35,6 +36,7 @@ from ..training import (
     run_training,
 )
 from ..utils._sklearn_compat import (
+    CallbackSupportMixin,
     Interval,
     StrOptions,
     check_sample_weight,
@@ -47,7 +49,11 @@ __all__ = ["LogisticRegression"]
 
 
 class LogisticRegression(
-    NamedOutputsMixin, SymbolicMixin, ClassifierMixin, BaseEstimator
+    NamedOutputsMixin,
+    SymbolicMixin,
+    CallbackSupportMixin,
+    ClassifierMixin,
+    BaseEstimator,
 ):
     """Logistic regression (binary and multinomial) trained by compiled graphs.
 
@@ -206,14 +212,80 @@ class LogisticRegression(
             )
         codes = encoder.transform(y)
         weight = self._sample_weight(X, encoder, codes, sample_weight)
+        metadata = None if sample_weight is None else {"sample_weight": sample_weight}
+        context = self._begin_callbacks(X, y, metadata)
         fit = self._fit_lbfgs if self.solver == "lbfgs" else self._fit_minibatch
-        coef, intercept, n_iter = fit(X, codes, len(encoder.classes_), weight)
+        coef, intercept, n_iter = fit(
+            X, codes, encoder.classes_, weight, callback_data=(y, metadata)
+        )
         self.classes_ = encoder.classes_
         # float32 input gives float32 coefficients, as in scikit-learn.
         self.coef_ = np.asarray(coef, dtype=X.dtype)
         self.intercept_ = np.asarray(intercept, dtype=X.dtype)
         self.n_iter_ = np.array([min(n_iter, self.max_iter)], dtype=np.int32)
+        if context is not None:
+            context.call_on_fit_task_end(
+                estimator=self,
+                X=X,
+                y=y,
+                metadata=metadata,
+                reconstruction_attributes={},
+            )
         return self
+
+    def set_callbacks(self, *callbacks):
+        """Set scikit-learn callbacks (``sklearn.callback``, scikit-learn 1.9+).
+
+        As in scikit-learn, they are called for ``solver="lbfgs"`` only: the fit
+        is a task whose subtasks are the L-BFGS iterations (``"lbfgs-iter"``);
+        another solver warns that they are ignored (the fit task itself still
+        begins and ends).
+
+        Parameters
+        ----------
+        *callbacks : callback instances
+            The callbacks to set.
+
+        Returns
+        -------
+        self : LogisticRegression
+        """
+        if self.solver != "lbfgs":
+            warnings.warn(
+                f"Callbacks are only supported in {type(self).__name__} for"
+                f" solver='lbfgs'. This estimator has solver='{self.solver}', "
+                "callbacks will be ignored during the solving of the regression.",
+                stacklevel=2,
+            )
+        return super().set_callbacks(*callbacks)
+
+    def _begin_callbacks(self, X, y, metadata):
+        """The fit's callback context (scikit-learn 1.9+), its task begun."""
+        if not hasattr(self, "_init_callback_context"):
+            return None
+        # As scikit-learn: one subtask per L-BFGS iteration (one even when
+        # max_iter is 0) and the empty one begun after the last.
+        context = self._init_callback_context(max_subtasks=max(self.max_iter, 1) + 1)
+        context.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
+        return context
+
+    def _lbfgs_callbacks(self, X, classes, w0, n_outputs, callback_data):
+        """The bridge from scipy's iterations to the callbacks, or None."""
+        context = getattr(self, "_callback_fit_ctx", None)
+        if context is None or not hasattr(self, "_skl_callbacks"):
+            return None
+        n_features = X.shape[1]
+
+        def reconstruct(w):
+            coef, intercept = self._split(w, n_features, n_outputs)
+            return {
+                "classes_": classes,
+                "coef_": coef.astype(X.dtype),
+                "intercept_": intercept.astype(X.dtype),
+            }
+
+        y, metadata = callback_data
+        return LbfgsCallbacks(context, self, X, y, metadata, w0, reconstruct)
 
     def _dense_coef(self):
         """``coef_`` as an array (``sparsify`` may have made it a CSR matrix)."""
@@ -303,7 +375,8 @@ class LogisticRegression(
             name="LogisticRegression.objective" + ("[block]" if blocked else ""),
         )
 
-    def _fit_lbfgs(self, X, codes, n_classes, weight):
+    def _fit_lbfgs(self, X, codes, classes, weight, callback_data):
+        n_classes = len(classes)
         n_outputs = self._n_outputs(n_classes)
         target = self._target(codes, n_classes, X.dtype)
         l2 = 0.0 if self.penalty is None else 1.0 / (self.C * weight.sum())
@@ -319,12 +392,15 @@ class LogisticRegression(
             other_args=(total, 0.0),
         )
 
+        w0 = self._initial_parameters(X.shape[1], n_outputs, X.dtype)
+        callbacks = self._lbfgs_callbacks(X, classes, w0, n_outputs, callback_data)
         _, result = minimize_lbfgs(
             objective,
-            [self._initial_parameters(X.shape[1], n_outputs, X.dtype)],
+            [w0],
             (),
             dtype=X.dtype,
             verbose=self.verbose,
+            callback=callbacks,
             options={
                 "maxiter": self.max_iter,
                 "maxls": 50,
@@ -332,6 +408,8 @@ class LogisticRegression(
                 "ftol": 64 * np.finfo(float).eps,
             },
         )
+        if callbacks is not None:
+            callbacks.close()
         if result.status != 0:
             warnings.warn(
                 f"lbfgs failed to converge after {result.nit} iteration(s) "
@@ -352,7 +430,9 @@ class LogisticRegression(
         )
         return coef, intercept
 
-    def _fit_minibatch(self, X, codes, n_classes, weight):
+    def _fit_minibatch(self, X, codes, classes, weight, callback_data):
+        # scikit-learn calls callbacks for the lbfgs iterations only.
+        n_classes = len(classes)
         n_outputs = self._n_outputs(n_classes)
         w0 = self._initial_parameters(X.shape[1], n_outputs, X.dtype)
         coef, intercept = self._split(w0, X.shape[1], n_outputs)

@@ -52,7 +52,7 @@ True
 
 from ..exceptions import TrainingDivergedError
 from ._atomic import fit_atomically
-from .hooks import ConvergenceMonitor, IterationLog, SklearnCallbacks
+from .hooks import ConvergenceMonitor, IterationLog, LbfgsCallbacks, SklearnCallbacks
 from .lbfgs import minimize_lbfgs, row_block_objective
 from .programs import checkpoint_seed, data_fingerprint, epoch_program, run_training
 from .source import MinibatchSource
@@ -62,6 +62,7 @@ from .trainer import MinibatchTrainer
 __all__ = [
     "ConvergenceMonitor",
     "IterationLog",
+    "LbfgsCallbacks",
     "MinibatchSource",
     "MinibatchTrainer",
     "SklearnCallbacks",

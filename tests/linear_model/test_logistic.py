@@ -510,3 +510,107 @@ def test_minibatch_verbose_prints_sklearns_iteration_lines(capfd, solver):
     shape = re.compile(r"^Iteration (\d+), loss = \d+\.\d{8}$")
     assert [shape.match(line).group(1) for line in ours] == ["1", "2", "3"]
     assert [shape.match(line).group(1) for line in theirs] == ["1", "2", "3"]
+
+
+# -- scikit-learn's callbacks ------------------------------------------------------
+
+class _Recorder:
+    """A FitCallback recording what scikit-learn's hooks receive."""
+
+    def __init__(self):
+        self.events = []
+
+    def setup(self, estimator, context):
+        self.events.append(("setup", context.task_name))
+
+    def on_fit_task_begin(self, estimator, context, *, metadata=None):
+        self.events.append(("begin", context.task_name, context.task_id, metadata))
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+        coef = None if fitted_estimator is None else fitted_estimator.coef_.copy()
+        self.events.append(("end", context.task_name, context.task_id, coef))
+
+    def teardown(self, estimator, context):
+        self.events.append(("teardown", context.task_name))
+
+
+def _fit_recorded(cls, X, y, **fit_params):
+    recorder = _Recorder()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        cls(max_iter=3).set_callbacks(recorder).fit(X, y, **fit_params)
+    return recorder.events
+
+
+@pytest.mark.parametrize("data", [IRIS, CANCER], ids=["multinomial", "binary"])
+def test_callbacks_are_called_as_sklearns(data):
+    pytest.importorskip("sklearn.callback")
+    X, y = data
+    sw = np.linspace(0.5, 1.5, len(y))
+    ours = _fit_recorded(LogisticRegression, X, y, sample_weight=sw)
+    theirs = _fit_recorded(sklm.LogisticRegression, X, y, sample_weight=sw)
+    assert [e[:3] for e in ours] == [e[:3] for e in theirs]
+    assert ours[0] == ("setup", "fit") and ours[-1] == ("teardown", "fit")
+    iterations = [e for e in ours if e[:2] == ("end", "lbfgs-iter")]
+    assert len(iterations) == 3 + 1  # and the empty one begun after the last
+    for mine, sk in zip(ours, theirs):
+        if mine[0] == "begin":
+            np.testing.assert_array_equal(mine[3]["sample_weight"], sw)
+            np.testing.assert_array_equal(sk[3]["sample_weight"], sw)
+        if mine[0] == "end":
+            assert (mine[3] is None) == (sk[3] is None)
+            if mine[3] is not None:
+                assert mine[3].shape == sk[3].shape
+                np.testing.assert_allclose(mine[3], sk[3], rtol=1e-5, atol=1e-7)
+
+
+def test_progress_bar_of_sklearn_runs_over_lbfgs_iterations():
+    sk_callback = pytest.importorskip("sklearn.callback")
+    X, y = IRIS
+    clf = LogisticRegression(max_iter=5).set_callbacks(sk_callback.ProgressBar())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    assert not hasattr(clf, "_callback_fit_ctx")  # torn down
+    assert clf.n_iter_[0] == 5
+
+
+def test_callbacks_with_a_minibatch_solver_warn_as_sklearn():
+    pytest.importorskip("sklearn.callback")
+    with pytest.warns(UserWarning, match="only supported in LogisticRegression for"):
+        LogisticRegression(solver="sgd").set_callbacks(_Recorder())
+    with pytest.warns(UserWarning, match="only supported in LogisticRegression for"):
+        sklm.LogisticRegression(solver="saga").set_callbacks(_Recorder())
+    recorder = _Recorder()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = LogisticRegression(solver="sgd", max_iter=2).set_callbacks(recorder)
+        clf.fit(*IRIS)
+    assert [e[:2] for e in recorder.events] == [
+        ("setup", "fit"),
+        ("begin", "fit"),
+        ("end", "fit"),
+        ("teardown", "fit"),
+    ]
+
+
+def test_callbacks_are_torn_down_after_a_failed_fit(monkeypatch):
+    pytest.importorskip("sklearn.callback")
+    from sklearn_pylearn.linear_model import _logistic
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("solver failed")
+
+    monkeypatch.setattr(_logistic, "minimize_lbfgs", fail)
+    recorder = _Recorder()
+    clf = LogisticRegression().set_callbacks(recorder)
+    with pytest.raises(RuntimeError, match="solver failed"):
+        clf.fit(*IRIS)
+    assert recorder.events[-1] == ("teardown", "fit")
+    assert not hasattr(clf, "coef_")
+
+
+def test_set_callbacks_takes_callback_instances_only():
+    pytest.importorskip("sklearn.callback")
+    with pytest.raises(TypeError, match="FitCallback protocol"):
+        LogisticRegression().set_callbacks(_Recorder)
