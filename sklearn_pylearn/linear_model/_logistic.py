@@ -98,6 +98,10 @@ class LogisticRegression(
     n_iter_no_change : int, default=5
         Epochs without improvement before a minibatch solver stops.
     verbose : int, default=0
+        ``lbfgs``: the L-BFGS-B report on stdout (``At iterate N f= ...
+        |proj g|= ...``), every 50th iterate with 1 and every iterate with 2 or
+        more, as scikit-learn asked scipy for it; minibatch solvers: scikit-learn's
+        ``Iteration N, loss = ...`` lines and a progress bar.
     warm_start : bool, default=False
         Start from the previous solution.
     l1_ratio : float or None, default=None

@@ -118,6 +118,10 @@ class DenoisingAutoencoder(
     reconstruction) are compiled graphs that fuse in
     :class:`sklearn_pylearn.pipeline.Pipeline`.
 
+    Sparse input (CSR or CSC) gives the results of the same data dense: each
+    minibatch is densified as it is read, and ``transform``, ``inverse_transform``
+    and ``compute`` run on densified row blocks.
+
     Parameters
     ----------
     n_components : int, default=100
@@ -286,7 +290,7 @@ class DenoisingAutoencoder(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : None
             Ignored.
 
@@ -428,7 +432,7 @@ class DenoisingAutoencoder(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------

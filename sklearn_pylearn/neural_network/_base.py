@@ -85,7 +85,9 @@ class BaseMLP(NamedOutputsMixin, SymbolicMixin, CallbackSupportMixin, BaseEstima
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A sparse matrix is densified one minibatch (or one lbfgs row block)
+            at a time.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Class labels or a label-indicator matrix (multi-label) for the
             classifier, targets for the regressor.

@@ -80,6 +80,12 @@ class BernoulliRBM(
     checkpoints, resume and hooks come with it. ``transform`` is a compiled graph
     that fuses in :class:`sklearn_pylearn.pipeline.Pipeline`.
 
+    Sparse input (CSR or CSC), which scikit-learn's takes in ``fit``,
+    ``partial_fit``, ``transform``, ``score_samples`` and ``gibbs``, gives the
+    results of the same data dense: each minibatch is densified as it is read and
+    ``transform`` runs on densified row blocks; ``gibbs`` and ``score_samples``
+    (random draws for the whole matrix at once) densify their input.
+
     Parameters
     ----------
     n_components : int, default=256
@@ -200,7 +206,7 @@ class BernoulliRBM(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Binary (or in [0, 1]) data; real-valued with ``visible_units="gaussian"``.
         y : None
             Ignored.
@@ -221,7 +227,7 @@ class BernoulliRBM(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : None
             Ignored.
 
@@ -366,7 +372,7 @@ class BernoulliRBM(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
@@ -413,7 +419,7 @@ class BernoulliRBM(
 
         Parameters
         ----------
-        v : array-like of shape (n_samples, n_features)
+        v : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
@@ -446,7 +452,7 @@ class BernoulliRBM(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Binary values.
 
         Returns

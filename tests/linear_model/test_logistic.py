@@ -476,7 +476,7 @@ def test_lbfgs_verbose_prints_the_l_bfgs_b_report(capfd):
     LogisticRegression(verbose=2, max_iter=4).fit(X, y)
     out = capfd.readouterr().out.splitlines()
     number = r"[ -]\d\.\d{5}D[+-]\d\d"
-    iterate = re.compile(rf"^At iterate\s+(\d+)    f= {number}    \|proj g\|= {number}$")
+    iterate = re.compile(rf"^At iterate\s+(\d+)    f= {number}    \|proj g\|= {number}")
     assert [int(m.group(1)) for m in map(iterate.match, out) if m] == [0, 1, 2, 3, 4]
     assert out[0] == "RUNNING THE L-BFGS-B CODE"
     assert out[-1].startswith("STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT")
@@ -513,6 +513,7 @@ def test_minibatch_verbose_prints_sklearns_iteration_lines(capfd, solver):
 
 
 # -- scikit-learn's callbacks ------------------------------------------------------
+
 
 class _Recorder:
     """A FitCallback recording what scikit-learn's hooks receive."""

@@ -603,9 +603,7 @@ def test_sparse_in_a_pipeline_with_a_one_hot_encoder():
                 pipe.fit(frame, target)
             assert sp.issparse(pipe[0].transform(frame)) is sparse_output
             results[name, sparse_output] = pipe.predict_proba(frame)
-    np.testing.assert_array_equal(
-        results["sklearn", True], results["sklearn", False]
-    )
+    np.testing.assert_array_equal(results["sklearn", True], results["sklearn", False])
     np.testing.assert_allclose(
         results["fused", True], results["fused", False], rtol=1e-12, atol=1e-15
     )

@@ -64,9 +64,7 @@ def _mean_squares(blocked):
 
 
 @pytest.mark.parametrize("fmt", ["dense", "csr", "csc"])
-def test_row_block_objective_sums_blocks_and_counts_the_penalty_once(
-    monkeypatch, fmt
-):
+def test_row_block_objective_sums_blocks_and_counts_the_penalty_once(monkeypatch, fmt):
     from sklearn_pylearn.symbolic import rowwise
 
     rng = np.random.RandomState(0)
