@@ -141,9 +141,8 @@ def row_blocks(n_rows: int, rows: int) -> list[slice]:
 
     Examples
     --------
-    >>> row_blocks(5, 2), row_blocks(7, 2)
-    ([slice(0, 5, None)], [slice(0, 2, None), slice(2, 4, None), slice(4, 6, None), \
-slice(6, 7, None)])
+    >>> row_blocks(4, 2), row_blocks(5, 2)
+    ([slice(0, 4, None)], [slice(0, 2, None), slice(2, 4, None), slice(4, 5, None)])
     """
     if n_rows <= 2 * rows:
         return [slice(0, n_rows)]

@@ -211,7 +211,7 @@ def row_block_objective(
     >>> X, y = np.arange(8.0).reshape(4, 2), np.ones(4)
     >>> objective = row_block_objective(lambda blocked: f, X, [y], args=[1.0])
     >>> objective(np.ones(2))[0]
-    np.float64(440.0)
+    np.float64(224.0)
     """
     if hasattr(X, "tocsr") and X.format != "csr":
         X = X.tocsr()  # row slices of CSR are cheap; of CSC they are not

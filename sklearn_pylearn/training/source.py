@@ -13,36 +13,35 @@ __all__ = ["MinibatchSource"]
 class MinibatchSource:
     """Seeded minibatches of bound arrays, in scikit-learn's MLP order.
 
-        Each epoch permutes the current order with ``random_state.shuffle`` (as
-        ``sklearn.utils.shuffle`` does in scikit-learn's MLP) and reads consecutive
-        slices of ``batch_size`` rows; the last minibatch may be smaller. A bound
-        sparse matrix (CSR or CSC) is read as CSR and each minibatch is densified
-        (``toarray``): the step gets the very arrays the dense matrix would give, and
-        only one minibatch of it is ever dense. The state is
-        plain data (the RandomState, the order and the cursor); the arrays are bound
-        with :meth:`bind` and are never part of the state or the recipe, so a resumed
-        fit binds the same arrays again.
+    Each epoch permutes the current order with ``random_state.shuffle`` (as
+    ``sklearn.utils.shuffle`` does in scikit-learn's MLP) and reads consecutive
+    slices of ``batch_size`` rows; the last minibatch may be smaller. A bound
+    sparse matrix (CSR or CSC) is read as CSR and each minibatch is densified
+    (``toarray``): the step gets the very arrays the dense matrix would give, and
+    only one minibatch of it is ever dense. The state is
+    plain data (the RandomState, the order and the cursor); the arrays are bound
+    with :meth:`bind` and are never part of the state or the recipe, so a resumed
+    fit binds the same arrays again.
 
-        Parameters
-        ----------
-        n_samples : int
-        batch_size : int
-        shuffle : bool, default=True
-        random_state : int, RandomState or None
-            The RandomState is used as it is (not copied): an estimator passes the one
-            it initialised its weights with, as scikit-learn does.
+    Parameters
+    ----------
+    n_samples : int
+    batch_size : int
+    shuffle : bool, default=True
+    random_state : int, RandomState or None
+        The RandomState is used as it is (not copied): an estimator passes the one
+        it initialised its weights with, as scikit-learn does.
 
-        Examples
-        --------
-        >>> import numpy as np
-    import scipy.sparse as sp
-        >>> from sklearn_pylearn.training import MinibatchSource
-        >>> src = MinibatchSource(5, 2, random_state=0).bind(np.arange(5.0))
-        >>> src.n_batches
-        3
-        >>> src.start_epoch()
-        >>> [len(b[0]) for b in (src.next_batch(), src.next_batch(), src.next_batch())]
-        [2, 2, 1]
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_pylearn.training import MinibatchSource
+    >>> src = MinibatchSource(5, 2, random_state=0).bind(np.arange(5.0))
+    >>> src.n_batches
+    3
+    >>> src.start_epoch()
+    >>> [len(b[0]) for b in (src.next_batch(), src.next_batch(), src.next_batch())]
+    [2, 2, 1]
     """
 
     # The public name: checkpoints written before training became a package
