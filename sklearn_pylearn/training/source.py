@@ -18,10 +18,10 @@ class MinibatchSource:
     slices of ``batch_size`` rows; the last minibatch may be smaller. A bound
     sparse matrix (CSR or CSC) is read as CSR and each minibatch is densified
     (``toarray``): the step gets the very arrays the dense matrix would give, and
-    only one minibatch of it is ever dense. The state is
-    plain data (the RandomState, the order and the cursor); the arrays are bound
-    with :meth:`bind` and are never part of the state or the recipe, so a resumed
-    fit binds the same arrays again.
+    only one minibatch of it is ever dense. The state is plain data (the
+    RandomState, the order and the cursor); the arrays are bound with :meth:`bind`
+    and are never part of the state or the recipe, so a resumed fit binds the same
+    arrays again.
 
     Parameters
     ----------
