@@ -16,8 +16,8 @@ defaults to 20000 there).
 """
 
 import argparse
-from functools import partial
 import platform
+from functools import partial
 from pathlib import Path
 
 import numpy as np
