@@ -254,6 +254,11 @@ class LogisticRegression(
         -------
         self : LogisticRegression
         """
+        if not hasattr(self, "_init_callback_context"):
+            raise AttributeError(
+                "set_callbacks needs scikit-learn 1.9 or later (sklearn.callback); "
+                "upgrade scikit-learn to use callbacks."
+            )
         if self.solver != "lbfgs":
             warnings.warn(
                 f"Callbacks are only supported in {type(self).__name__} for"
