@@ -571,7 +571,8 @@ class NamedOutputsMixin:
         )
         entry = _memo_entry(self, key)
         if entry is None:
-            entry = self._build_compute([_dense_row(data[0]), *data[1:]], names, key)
+            first = _dense_row(data[0]) if densify else data[0]
+            entry = self._build_compute([first, *data[1:]], names, key)
         if densify:
             values = run_densified(entry.fn, X_arr, data[1:], entry.values)
         else:
