@@ -218,10 +218,13 @@ class LogisticRegression(
         weight = self._sample_weight(X, encoder, codes, sample_weight)
         metadata = None if sample_weight is None else {"sample_weight": sample_weight}
         context = self._begin_callbacks(X, y, metadata)
-        fit = self._fit_lbfgs if self.solver == "lbfgs" else self._fit_minibatch
-        coef, intercept, n_iter = fit(
-            X, codes, encoder.classes_, weight, callback_data=(y, metadata)
-        )
+        if self.solver == "lbfgs":
+            fit = self._fit_lbfgs(
+                X, codes, encoder.classes_, weight, callback_data=(y, metadata)
+            )
+        else:  # scikit-learn calls callbacks for the lbfgs iterations only
+            fit = self._fit_minibatch(X, codes, len(encoder.classes_), weight)
+        coef, intercept, n_iter = fit
         self.classes_ = encoder.classes_
         # float32 input gives float32 coefficients, as in scikit-learn.
         self.coef_ = np.asarray(coef, dtype=X.dtype)
@@ -439,9 +442,7 @@ class LogisticRegression(
         )
         return coef, intercept
 
-    def _fit_minibatch(self, X, codes, classes, weight, callback_data):
-        # scikit-learn calls callbacks for the lbfgs iterations only.
-        n_classes = len(classes)
+    def _fit_minibatch(self, X, codes, n_classes, weight):
         n_outputs = self._n_outputs(n_classes)
         w0 = self._initial_parameters(X.shape[1], n_outputs, X.dtype)
         coef, intercept = self._split(w0, X.shape[1], n_outputs)
