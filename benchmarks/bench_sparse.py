@@ -5,11 +5,19 @@ scikit-learn, side by side in one process.
 warm-up that compiles; ratio = sklearn / ours (> 1: we are faster). ``--write`` puts
 the table into benchmarks/README.md.
 
+``--learners`` times the learners instead (LogisticRegression, MLPClassifier),
+which take sparse input by densifying one minibatch or row block at a time: their
+fit and predict_proba on the CSR matrix against scikit-learn's on the same matrix
+(sparse products) and against ours on the dense matrix, on fewer rows (``--rows``
+defaults to 20000 there).
+
     python benchmarks/bench_sparse.py [--rows 200000] [--repeat 7] [--write]
+    python benchmarks/bench_sparse.py --learners [--rows 20000] [--repeat 3]
 """
 
 import argparse
 import platform
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -107,12 +115,100 @@ def run(rows, repeat):
     return table
 
 
+def _learners():
+    import warnings
+
+    from sklearn import linear_model as sklm
+    from sklearn import neural_network as sknn
+    from sklearn.exceptions import ConvergenceWarning
+
+    from sklearn_pylearn.linear_model import LogisticRegression
+    from sklearn_pylearn.neural_network import MLPClassifier
+
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    mlp = dict(hidden_layer_sizes=(64,), max_iter=3, random_state=0)
+    return [
+        ("LogisticRegression(lbfgs)", LogisticRegression, sklm.LogisticRegression, {}),
+        ("MLPClassifier(adam, 3 epochs)", MLPClassifier, sknn.MLPClassifier, mlp),
+        (
+            "MLPClassifier(lbfgs, 20 its)",
+            MLPClassifier,
+            sknn.MLPClassifier,
+            dict(mlp, solver="lbfgs", max_iter=20),
+        ),
+    ]
+
+
+def run_learners(rows, repeat):
+    X, y = make_data(rows)
+    X_dense = X.toarray()
+    table = []
+    for name, ours_cls, ref_cls, params in _learners():
+        times = {}
+        for key, est, data in (
+            ("ours sparse", ours_cls(**params), X),
+            ("sklearn sparse", ref_cls(**params), X),
+            ("ours dense", ours_cls(**params), X_dense),
+        ):
+            times[key, "fit"] = median_time(partial(est.fit, data, y), repeat)
+            times[key, "proba"] = median_time(partial(est.predict_proba, data), repeat)
+            if key == "ours sparse":
+                proba = est.predict_proba(X)
+            if key == "ours dense":  # the same model, dense or sparse
+                np.testing.assert_allclose(est.predict_proba(X_dense), proba)
+        for method in ("fit", "proba"):
+            ours = times["ours sparse", method]
+            table.append(
+                [
+                    name,
+                    method,
+                    f"{ours * 1e3:.1f}",
+                    f"{times['sklearn sparse', method] * 1e3:.1f}",
+                    f"{times['sklearn sparse', method] / ours:.2f}",
+                    f"{times['ours dense', method] * 1e3:.1f}",
+                    f"{times['ours dense', method] / ours:.2f}",
+                ]
+            )
+            print(" | ".join(table[-1]), flush=True)
+    return table
+
+
+def main_learners(args):
+    rows = args.rows or 20_000
+    header = [
+        "learner",
+        "method",
+        "ours sparse ms",
+        "sklearn sparse ms",
+        "sklearn / ours",
+        "ours dense ms",
+        "dense / sparse",
+    ]
+    text = markdown_table(header, run_learners(rows, args.repeat))
+    print(text)
+    if args.write:
+        body = (
+            f"`python benchmarks/bench_sparse.py --learners`: {rows} x 2000 CSR, "
+            f"density 0.5 %, medians of {args.repeat} runs after a warm-up; ours "
+            "densifies one minibatch / row block at a time. scikit-learn "
+            f"{sklearn.__version__}, Python {platform.python_version()}, "
+            f"{platform.machine()}.\n\n{text}"
+        )
+        path = Path(__file__).with_name("README.md")
+        replace_section(path, "bench_sparse --learners", body)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--rows", type=int, default=None)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--write", action="store_true")
+    parser.add_argument("--learners", action="store_true")
     args = parser.parse_args()
+    if args.learners:
+        main_learners(args)
+        return
+    args.rows = args.rows or 200_000
     header = [
         "step",
         "output",

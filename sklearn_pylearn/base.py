@@ -34,7 +34,7 @@ from .symbolic.compile import (
     is_cached,
 )
 from .symbolic.inputs import GraphInputs
-from .symbolic.rowwise import is_rowwise, run_in_row_blocks
+from .symbolic.rowwise import is_rowwise, run_densified, run_in_row_blocks
 from .utils.validation import (
     SPARSE_FORMATS,
     accepts_sparse,
@@ -122,15 +122,20 @@ def run_graph(estimator, X, method="transform"):
     -------
     ndarray or sparse matrix
     """
+    densify = False
     if sp.issparse(X):
         estimator._sparse_output(method)
+        densify = densifies_sparse(estimator)
     X, out_dtype = float16_compute(X, [estimator])
     X = _graph_data(X)
-    key = (method, X.dtype.str, getattr(X, "format", None), current_mode_key())
+    fmt = None if densify else getattr(X, "format", None)
+    key = (method, X.dtype.str, fmt, current_mode_key())
     entry = _memo_entry(estimator, key)
     if entry is None:
         entry = _build_method(estimator, X, method, key)
-    if entry.rowwise:
+    if densify:
+        result = run_densified(entry.fn, X, values=entry.values)
+    elif entry.rowwise:
         result = run_in_row_blocks(entry.fn, X, entry.values)
     else:
         result = entry.fn(X, *entry.values)
@@ -139,15 +144,31 @@ def run_graph(estimator, X, method="transform"):
     return finish_output(estimator, method, result)
 
 
+def densifies_sparse(estimator) -> bool:
+    """True when ``estimator`` takes sparse input by densifying it in row blocks.
+
+    The learners (``_densify_sparse = True``) run their dense graphs on blocks of
+    rows of a sparse ``X`` (``symbolic.rowwise.run_densified``), so a sparse
+    matrix gives exactly the results of its dense equivalent without ever being
+    dense as a whole.
+    """
+    return bool(getattr(estimator, "_densify_sparse", False))
+
+
 def _build_method(estimator, X, method, key):
     inputs = GraphInputs(X.dtype)
-    X_sym = inputs.data("X", X)
+    X_sym = inputs.data("X", _dense_row(X) if key[2] is None else X)
     out = build_graph(estimator, X_sym, inputs, method)
     fn = compile_function(
         inputs.variables, out, name=f"{type(estimator).__name__}.{method}"
     )
     rowwise = is_rowwise(X_sym, inputs.variables, out)
     return _store_memo(estimator, key, fn, inputs.values[1:], rowwise)
+
+
+def _dense_row(X):
+    # The graph of a densified sparse X is built for a dense matrix.
+    return X[:1].toarray() if sp.issparse(X) else X
 
 
 def _graph_data(X):
@@ -540,6 +561,7 @@ class NamedOutputsMixin:
         check_is_fitted(self)
         names = self._check_output_names(outputs, y)
         X_arr = _graph_data(validate_float_input(self, X, reset=False, copy=False))
+        densify = sp.issparse(X_arr) and densifies_sparse(self)
         data = [X_arr]
         if y is not None:
             check_consistent_length(X_arr, y)
@@ -547,13 +569,20 @@ class NamedOutputsMixin:
         key = (
             "compute",
             tuple(names),
-            tuple((d.dtype.str, d.ndim, getattr(d, "format", None)) for d in data),
+            tuple(
+                (d.dtype.str, d.ndim, None if densify else getattr(d, "format", None))
+                for d in data
+            ),
             current_mode_key(),
         )
         entry = _memo_entry(self, key)
         if entry is None:
-            entry = self._build_compute(data, names, key)
-        values = entry.fn(*data, *entry.values)
+            first = _dense_row(data[0]) if densify else data[0]
+            entry = self._build_compute([first, *data[1:]], names, key)
+        if densify:
+            values = run_densified(entry.fn, X_arr, data[1:], entry.values)
+        else:
+            values = entry.fn(*data, *entry.values)
         return self._as_frame(X, names, values)
 
     def __call__(self, X, y=None, outputs=None):

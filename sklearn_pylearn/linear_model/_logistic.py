@@ -27,15 +27,18 @@ from ..symbolic.compile import compile_function
 from ..symbolic.inputs import GraphInputs
 from ..training import (
     ConvergenceMonitor,
+    LbfgsCallbacks,
     MinibatchSource,
     MinibatchTrainer,
     compile_step,
     epoch_program,
     fit_atomically,
     minimize_lbfgs,
+    row_block_objective,
     run_training,
 )
 from ..utils._sklearn_compat import (
+    CallbackSupportMixin,
     Interval,
     StrOptions,
     check_sample_weight,
@@ -48,7 +51,11 @@ __all__ = ["LogisticRegression"]
 
 
 class LogisticRegression(
-    NamedOutputsMixin, SymbolicMixin, ClassifierMixin, BaseEstimator
+    NamedOutputsMixin,
+    SymbolicMixin,
+    CallbackSupportMixin,
+    ClassifierMixin,
+    BaseEstimator,
 ):
     """Logistic regression (binary and multinomial) trained by compiled graphs.
 
@@ -59,6 +66,13 @@ class LogisticRegression(
     ``"adam"`` train by minibatches as a runtime program. Prediction,
     probabilities and named outputs (``compute``) are compiled graphs that fuse
     as the final step of :class:`sklearn_pylearn.pipeline.Pipeline`.
+
+    Sparse input (CSR or CSC ``scipy.sparse`` matrices or arrays, as
+    ``OneHotEncoder`` gives) is accepted by every method and gives the results of
+    the same data dense: minibatches are densified one at a time, ``lbfgs`` sums
+    its objective over blocks of rows densified as they are read, and
+    predictions run on densified row blocks, so a large sparse ``X`` is never
+    dense as a whole.
 
     Parameters
     ----------
@@ -86,6 +100,10 @@ class LogisticRegression(
     n_iter_no_change : int, default=5
         Epochs without improvement before a minibatch solver stops.
     verbose : int, default=0
+        ``lbfgs``: the L-BFGS-B report on stdout (``At iterate N f= ...
+        |proj g|= ...``), every 50th iterate with 1 and every iterate with 2 or
+        more, as scikit-learn asked scipy for it; minibatch solvers: scikit-learn's
+        ``Iteration N, loss = ...`` lines and a progress bar.
     warm_start : bool, default=False
         Start from the previous solution.
     l1_ratio : float or None, default=None
@@ -184,7 +202,7 @@ class LogisticRegression(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
         sample_weight : array-like of shape (n_samples,), default=None
 
@@ -203,10 +221,14 @@ class LogisticRegression(
             )
         codes = encoder.transform(y)
         weight = self._sample_weight(X, encoder, codes, sample_weight)
+        metadata = None if sample_weight is None else {"sample_weight": sample_weight}
+        context = self._begin_callbacks(X, y, metadata)
         vars(self).pop("loss_curve_", None)  # a previous minibatch fit's
         if self.solver == "lbfgs":
-            fit = self._fit_lbfgs(X, codes, len(encoder.classes_), weight)
-        else:
+            fit = self._fit_lbfgs(
+                X, codes, encoder.classes_, weight, callback_data=(y, metadata)
+            )
+        else:  # scikit-learn calls callbacks for the lbfgs iterations only
             fit = self._fit_minibatch(
                 X.shape[1],
                 X.dtype,
@@ -220,7 +242,74 @@ class LogisticRegression(
         self.coef_ = np.asarray(coef, dtype=X.dtype)
         self.intercept_ = np.asarray(intercept, dtype=X.dtype)
         self.n_iter_ = np.array([min(n_iter, self.max_iter)], dtype=np.int32)
+        if context is not None:
+            context.call_on_fit_task_end(
+                estimator=self,
+                X=X,
+                y=y,
+                metadata=metadata,
+                reconstruction_attributes={},
+            )
         return self
+
+    def set_callbacks(self, *callbacks):
+        """Set scikit-learn callbacks (``sklearn.callback``, scikit-learn 1.9+).
+
+        As in scikit-learn, they are called for ``solver="lbfgs"`` only: the fit
+        is a task whose subtasks are the L-BFGS iterations (``"lbfgs-iter"``);
+        another solver warns that they are ignored (the fit task itself still
+        begins and ends).
+
+        Parameters
+        ----------
+        *callbacks : callback instances
+            The callbacks to set.
+
+        Returns
+        -------
+        self : LogisticRegression
+        """
+        if not hasattr(self, "_init_callback_context"):
+            raise AttributeError(
+                "set_callbacks needs scikit-learn 1.9 or later (sklearn.callback); "
+                "upgrade scikit-learn to use callbacks."
+            )
+        if self.solver != "lbfgs":
+            warnings.warn(
+                f"Callbacks are only supported in {type(self).__name__} for"
+                f" solver='lbfgs'. This estimator has solver='{self.solver}', "
+                "callbacks will be ignored during the solving of the regression.",
+                stacklevel=2,
+            )
+        return super().set_callbacks(*callbacks)
+
+    def _begin_callbacks(self, X, y, metadata):
+        """The fit's callback context (scikit-learn 1.9+), its task begun."""
+        if not hasattr(self, "_init_callback_context"):
+            return None
+        # As scikit-learn: one subtask per L-BFGS iteration (one even when
+        # max_iter is 0) and the empty one begun after the last.
+        context = self._init_callback_context(max_subtasks=max(self.max_iter, 1) + 1)
+        context.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
+        return context
+
+    def _lbfgs_callbacks(self, X, classes, w0, n_outputs, callback_data):
+        """The bridge from scipy's iterations to the callbacks, or None."""
+        context = getattr(self, "_callback_fit_ctx", None)
+        if context is None or not hasattr(self, "_skl_callbacks"):
+            return None
+        n_features = X.shape[1]
+
+        def reconstruct(w):
+            coef, intercept = self._split(w, n_features, n_outputs)
+            return {
+                "classes_": classes,
+                "coef_": coef.astype(X.dtype),
+                "intercept_": intercept.astype(X.dtype),
+            }
+
+        y, metadata = callback_data
+        return LbfgsCallbacks(context, self, X, y, metadata, w0, reconstruct)
 
     def _dense_coef(self):
         """``coef_`` as an array (``sparsify`` may have made it a CSR matrix)."""
@@ -293,31 +382,49 @@ class LogisticRegression(
             return codes.astype(dtype)
         return np.eye(n_classes, dtype=dtype)[codes]
 
-    def _objective(self, dtype, n_outputs):
+    def _objective(self, dtype, n_outputs, blocked=False):
         inputs = GraphInputs(dtype)
         w = inputs.placeholder("w", 1)
         X = inputs.placeholder("X", 2)
         target = inputs.placeholder("target", 1 if n_outputs == 1 else 2)
         sw = inputs.placeholder("sample_weight", 1)
+        total = inputs.placeholder("total_weight", 0) if blocked else None
         l2 = inputs.placeholder("l2", 0)
         loss, grad = logistic_graph.objective_and_gradient(
-            w, X, target, sw, l2, n_outputs, self.fit_intercept
+            w, X, target, sw, l2, n_outputs, self.fit_intercept, total
         )
         return compile_function(
-            inputs.variables, [loss, grad], name="LogisticRegression.objective"
+            inputs.variables,
+            [loss, grad],
+            name="LogisticRegression.objective" + ("[block]" if blocked else ""),
         )
 
-    def _fit_lbfgs(self, X, codes, n_classes, weight):
+    def _fit_lbfgs(self, X, codes, classes, weight, callback_data):
+        n_classes = len(classes)
         n_outputs = self._n_outputs(n_classes)
-        fn = self._objective(X.dtype, n_outputs)
         target = self._target(codes, n_classes, X.dtype)
         l2 = 0.0 if self.penalty is None else 1.0 / (self.C * weight.sum())
+        total = float(weight.sum())
+        # Large data (dense or sparse) is summed over row blocks, a sparse block
+        # densified as it is read: sparse X never becomes dense as a whole.
+        objective = row_block_objective(
+            lambda blocked: self._objective(X.dtype, n_outputs, blocked),
+            X,
+            (target, weight),
+            args=(l2,),
+            first_args=(total, l2),
+            other_args=(total, 0.0),
+        )
 
+        w0 = self._initial_parameters(X.shape[1], n_outputs, X.dtype)
+        callbacks = self._lbfgs_callbacks(X, classes, w0, n_outputs, callback_data)
         _, result = minimize_lbfgs(
-            fn,
-            [self._initial_parameters(X.shape[1], n_outputs, X.dtype)],
-            (X, target, weight, l2),
+            objective,
+            [w0],
+            (),
             dtype=X.dtype,
+            verbose=self.verbose,
+            callback=callbacks,
             options={
                 "maxiter": self.max_iter,
                 "maxls": 50,
@@ -325,6 +432,8 @@ class LogisticRegression(
                 "ftol": 64 * np.finfo(float).eps,
             },
         )
+        if callbacks is not None:
+            callbacks.close()
         if result.status != 0:
             warnings.warn(
                 f"lbfgs failed to converge after {result.nit} iteration(s) "
@@ -346,9 +455,10 @@ class LogisticRegression(
         return coef, intercept
 
     def _array_source(self, X, codes, n_classes, weight):
+        n_samples = X.shape[0]
         return MinibatchSource(
-            len(X),
-            min(200, len(X)) if self.batch_size == "auto" else self.batch_size,
+            n_samples,
+            min(200, n_samples) if self.batch_size == "auto" else self.batch_size,
             random_state=check_random_state(self.random_state),
         ).bind(X, self._target(codes, n_classes, X.dtype), weight)
 
@@ -593,7 +703,16 @@ class LogisticRegression(
     def _output_columns(self, name, value):
         return class_columns(self, name, value) or super()._output_columns(name, value)
 
+    # Sparse input: the graphs run on densified row blocks (base.run_graph), the
+    # minibatches are densified one at a time, lbfgs sums over row blocks.
+    _densify_sparse = True
+
+    def _sparse_output(self, method):
+        """Sparse input is accepted (densified by row blocks); outputs are dense."""
+        return False
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = True
+        tags.input_tags.sparse = True
         return tags

@@ -49,24 +49,34 @@ def log_proba(z):
     return binary_log_proba(z) if z.type.ndim == 1 else log_softmax(z)
 
 
-def objective_and_gradient(w, X, target, sample_weight, l2, n_outputs, fit_intercept):
+def objective_and_gradient(
+    w, X, target, sample_weight, l2, n_outputs, fit_intercept, total_weight=None
+):
     """scikit-learn's lbfgs objective and its gradient with respect to ``w``.
 
     ``sum(sw * loss) / sum(sw) + l2 / 2 * ||coef||^2`` (the intercept is not
-    penalised), with ``l2 = 1 / (C * sum(sw))``.
+    penalised), with ``l2 = 1 / (C * sum(sw))``. With ``total_weight`` the data
+    term is ``sum(sw * loss) / total_weight``: one row block's share of the
+    objective over all rows (``training.row_block_objective``).
     """
     coef, intercept = unpack(w, X.shape[1], n_outputs, fit_intercept)
     z = dense(X, coef.T, intercept)
-    loss = _penalised_loss(z, target, sample_weight, coef, l2, n_outputs == 1)
+    loss = _penalised_loss(
+        z, target, sample_weight, coef, l2, n_outputs == 1, total_weight
+    )
     return loss, pytensor.grad(loss, w)
 
 
-def _penalised_loss(z, target, sample_weight, coef, l2, binary):
+def _penalised_loss(z, target, sample_weight, coef, l2, binary, total_weight=None):
     if binary:
         per_sample = binary_log_loss_per_sample(z[:, 0], target)
     else:
         per_sample = log_loss_per_sample(z, target)
-    return weighted_mean(per_sample, sample_weight) + l2 / 2 * pt.sum(pt.sqr(coef))
+    if total_weight is None:
+        data = weighted_mean(per_sample, sample_weight)
+    else:
+        data = pt.sum(sample_weight * per_sample) / total_weight
+    return data + l2 / 2 * pt.sum(pt.sqr(coef))
 
 
 def minibatch_objective(binary, fit_intercept):

@@ -6,6 +6,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -118,6 +119,10 @@ class DenoisingAutoencoder(
     resume, hooks). ``transform`` (the code) and ``inverse_transform`` (the
     reconstruction) are compiled graphs that fuse in
     :class:`sklearn_pylearn.pipeline.Pipeline`.
+
+    Sparse input (CSR or CSC) gives the results of the same data dense: each
+    minibatch is densified as it is read, and ``transform``, ``inverse_transform``
+    and ``compute`` run on densified row blocks.
 
     Parameters
     ----------
@@ -287,7 +292,7 @@ class DenoisingAutoencoder(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : None
             Ignored.
 
@@ -297,7 +302,8 @@ class DenoisingAutoencoder(
         """
         X = validate_float_input(self, X, reset=True)
         dtype = np.dtype(self.dtype)
-        X = np.ascontiguousarray(X, dtype=dtype)
+        # A sparse X stays sparse (CSR); each minibatch is densified as it is read.
+        X = X.astype(dtype) if sp.issparse(X) else np.ascontiguousarray(X, dtype)
         random_state = check_random_state(self.random_state)
         params = self._initialize(X.shape[1], random_state, dtype)
         trainer, monitor = self._train(X, params, random_state)
@@ -370,12 +376,13 @@ class DenoisingAutoencoder(
         )
         if rows is None:
             dtype = X.dtype
+            n_samples = X.shape[0]
             rows = MinibatchSource(
-                len(X),
-                self._batch_size(len(X)),
+                n_samples,
+                self._batch_size(n_samples),
                 shuffle=self.shuffle,
                 random_state=random_state,
-            ).bind(X, np.ones(len(X), dtype=X.dtype))
+            ).bind(X, np.ones(n_samples, dtype=X.dtype))
         seed = int(random_state.randint(np.iinfo(np.int32).max))
         source = CorruptingSource(rows, self.corruption, seed, dtype)
         monitor = ConvergenceMonitor(
@@ -449,7 +456,7 @@ class DenoisingAutoencoder(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
@@ -482,7 +489,16 @@ class DenoisingAutoencoder(
             "reconstruction_error": reconstruction_loss(X, H, W_dec, b_v, self.loss),
         }
 
+    # Sparse input: the graphs run on densified row blocks (base.run_graph) and
+    # the minibatches are densified one at a time.
+    _densify_sparse = True
+
+    def _sparse_output(self, method):
+        """Sparse input is accepted (densified by row blocks); outputs are dense."""
+        return False
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.sparse = True
         return tags

@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 import pytensor
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -26,6 +27,7 @@ from ..symbolic.affine import AffineMap
 from ..symbolic.compile import compile_function
 from ..symbolic.init import glorot_uniform
 from ..symbolic.inputs import GraphInputs, placeholder
+from ..symbolic.rowwise import run_densified
 from ..training import (
     ConvergenceMonitor,
     MinibatchSource,
@@ -37,6 +39,7 @@ from ..training import (
     epoch_program,
     fit_atomically,
     minimize_lbfgs,
+    row_block_objective,
     run_training,
 )
 from ..utils._sklearn_compat import (
@@ -86,7 +89,9 @@ class BaseMLP(NamedOutputsMixin, SymbolicMixin, CallbackSupportMixin, BaseEstima
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A sparse matrix is densified one minibatch (or one lbfgs row block)
+            at a time.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Class labels or a label-indicator matrix (multi-label) for the
             classifier, targets for the regressor.
@@ -126,7 +131,9 @@ class BaseMLP(NamedOutputsMixin, SymbolicMixin, CallbackSupportMixin, BaseEstima
             if self.dtype is not None
             else (np.float32 if X.dtype == np.float32 else np.float64)
         )
-        X = np.ascontiguousarray(X, dtype=dtype)
+        # A sparse X stays sparse (CSR): minibatches and lbfgs's row blocks are
+        # densified one at a time.
+        X = X.astype(dtype) if sp.issparse(X) else np.ascontiguousarray(X, dtype)
         Y = np.ascontiguousarray(Y.reshape(len(Y), -1), dtype=dtype)
         if sample_weight is not None:
             sample_weight = check_sample_weight(sample_weight, X, dtype=dtype)
@@ -257,7 +264,7 @@ class BaseMLP(NamedOutputsMixin, SymbolicMixin, CallbackSupportMixin, BaseEstima
         validation = None
         if source is None:
             weighted = sample_weight is not None
-            sw = sample_weight if weighted else np.ones(len(X), dtype=X.dtype)
+            sw = sample_weight if weighted else np.ones(X.shape[0], dtype=X.dtype)
             if self.early_stopping:
                 X, Y, sw, val = self._split(X, Y, sw)
                 validation = self._validation_scorer(val, weighted)
@@ -265,8 +272,8 @@ class BaseMLP(NamedOutputsMixin, SymbolicMixin, CallbackSupportMixin, BaseEstima
         trainer = self._make_trainer(step, incremental, validation)
         if source is None:
             source = MinibatchSource(
-                len(X),
-                self._batch_size(len(X)),
+                X.shape[0],
+                self._batch_size(X.shape[0]),
                 shuffle=self.shuffle,
                 random_state=self._random_state,
             ).bind(X, Y, sw)
@@ -539,9 +546,10 @@ class BaseMLP(NamedOutputsMixin, SymbolicMixin, CallbackSupportMixin, BaseEstima
         return score
 
     def _predict_with(self, X, params):
-        """``predict``'s raw graph output for ``X`` with the given parameters."""
+        """``predict``'s raw graph output for ``X`` with the given parameters (a
+        sparse ``X`` densified by row blocks)."""
         inputs = GraphInputs(X.dtype)
-        X_sym = inputs.data("X", X)
+        X_sym = inputs.data("X", X[:1].toarray() if sp.issparse(X) else X)
         n = len(params) // 2
         W = [inputs.add(f"W{i}", p) for i, p in enumerate(params[:n])]
         b = [inputs.add(f"b{i}", p) for i, p in enumerate(params[n:])]
@@ -550,44 +558,64 @@ class BaseMLP(NamedOutputsMixin, SymbolicMixin, CallbackSupportMixin, BaseEstima
         fn = compile_function(
             inputs.variables, out, name=f"{type(self).__name__}.predict"
         )
+        if sp.issparse(X):
+            return run_densified(fn, X, values=inputs.values[1:])
         return fn(*inputs.values)
 
     def _fit_lbfgs(self, X, Y, sample_weight):
         sw = (
             sample_weight
             if sample_weight is not None
-            else np.ones(len(X), dtype=X.dtype)
+            else np.ones(X.shape[0], dtype=X.dtype)
         )
         params = self.coefs_ + self.intercepts_
+        total = float(sw.sum())
+        # Large data (dense or sparse) is summed over row blocks, a sparse block
+        # densified as it is read: sparse X never becomes dense as a whole.
+        objective = row_block_objective(
+            lambda blocked: self._loss_grad_function(params, blocked),
+            X,
+            (Y, sw),
+            args=(self.alpha,),
+            first_args=(self.alpha, total),
+            other_args=(0.0, total),
+        )
         new, opt_res = minimize_lbfgs(
-            self._loss_grad_function(params),
+            objective,
             params,
-            (X, Y, sw, self.alpha),
+            (),
             options={
                 "maxfun": self.max_fun,
                 "maxiter": self.max_iter,
                 "gtol": self.tol,
             },
             dtype=X.dtype,
-            verbose=bool(self.verbose),
+            # scikit-learn's MLP asks scipy for every iterate (iprint=1).
+            verbose=2 if self.verbose else 0,
         )
         self.n_iter_ = check_optimize_result("lbfgs", opt_res, self.max_iter)
         self.loss_ = float(opt_res.fun)
         n = len(self.coefs_)
         self.coefs_, self.intercepts_ = new[:n], new[n:]
 
-    def _loss_grad_function(self, params):
+    def _loss_grad_function(self, params, blocked=False):
         dtype = params[0].dtype
         syms = [placeholder(f"p{i}", p.ndim, dtype) for i, p in enumerate(params)]
         X, Y = placeholder("X", 2, dtype), placeholder("Y", 2, dtype)
         sw, alpha = placeholder("sw", 1, dtype), placeholder("alpha", 0, dtype)
+        hyper = {"alpha": alpha}
+        extra = [alpha]
+        if blocked:  # one row block's share: divided by the total weight
+            hyper["total_weight"] = placeholder("total_weight", 0, dtype)
+            extra.append(hyper["total_weight"])
         objective = mlp_graph.make_objective(self.activation, self.out_activation_)
-        obj, _ = objective(syms, X, Y, sw, {"alpha": alpha})
+        obj, _ = objective(syms, X, Y, sw, hyper)
         grads = pytensor.grad(obj, syms)
         return compile_function(
-            [*syms, X, Y, sw, alpha],
+            [*syms, X, Y, sw, *extra],
             [obj, *grads],
-            name=f"{type(self).__name__}.loss_and_grad",
+            name=f"{type(self).__name__}.loss_and_grad"
+            + ("[block]" if blocked else ""),
         )
 
     # -- prediction graphs --------------------------------------------------------
@@ -650,8 +678,16 @@ class BaseMLP(NamedOutputsMixin, SymbolicMixin, CallbackSupportMixin, BaseEstima
     def _output_columns(self, name, value):
         return [f"{name}_{j}" for j in range(value.shape[1])]
 
+    # Sparse input: the graphs run on densified row blocks (base.run_graph), the
+    # minibatches are densified one at a time, lbfgs sums over row blocks.
+    _densify_sparse = True
+
+    def _sparse_output(self, method):
+        """Sparse input is accepted (densified by row blocks); outputs are dense."""
+        return False
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
-        tags.input_tags.sparse = False
+        tags.input_tags.sparse = True
         return tags

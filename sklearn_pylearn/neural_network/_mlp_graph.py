@@ -59,6 +59,9 @@ def make_objective(activation, out_activation):
     scikit-learn's: the weighted mean loss plus ``alpha / 2 * sum ||W||^2``
     divided by the minibatch's weight sum (intercepts are not penalised). The
     reported squared error is averaged over outputs, as scikit-learn reports it.
+    With ``hyper["total_weight"]`` the sums are divided by it instead: one row
+    block's share of the objective over all rows (``alpha`` then given for one
+    block only).
     """
 
     def objective(params, X, Y, sw, hyper):
@@ -66,7 +69,8 @@ def make_objective(activation, out_activation):
         weights, biases = params[:n], params[n:]
         _, logits = forward(X, weights, biases, activation)
         per = per_sample_loss(out_activation, logits, Y)
-        total = pt.sum(sw)
+        total = hyper.get("total_weight")
+        total = pt.sum(sw) if total is None else total
         data = pt.sum(sw * per) / total
         penalty = 0.5 * hyper["alpha"] * l2_penalty(weights) / total
         reported = data

@@ -46,6 +46,12 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     step; prediction and ``compute`` are compiled graphs, and the
     prediction fuses as the last step of :class:`sklearn_pylearn.pipeline.Pipeline`.
 
+    Sparse input (CSR or CSC, as ``OneHotEncoder`` gives) is accepted by every
+    method and gives the results of the same data dense: minibatches are densified
+    one at a time, ``lbfgs`` sums over row blocks densified as they are read, and
+    predictions run on densified row blocks, so a large sparse ``X`` is never
+    dense as a whole.
+
     Parameters
     ----------
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
@@ -361,6 +367,8 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     A drop-in for :class:`sklearn.neural_network.MLPRegressor` (squared error);
     see :class:`MLPClassifier` for the shared parameters and what is compiled.
+    Sparse input (CSR or CSC) gives the results of the same data dense, as for
+    :class:`MLPClassifier`.
 
     Parameters
     ----------

@@ -7,6 +7,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from pytensor.tensor.random.type import random_generator_type
 from sklearn.base import (
     BaseEstimator,
@@ -29,6 +30,7 @@ from ..symbolic.energy import (
     visible_mean,
 )
 from ..symbolic.inputs import GraphInputs
+from ..symbolic.rowwise import run_densified
 from ..training import MinibatchSource, data_fingerprint, epoch_program, run_training
 from ..utils._sklearn_compat import Interval, StrOptions
 from ..utils._sklearn_compat import fit_context as _fit_context
@@ -38,6 +40,8 @@ from ._rbm_training import RBMTrainer, compile_rbm_step
 __all__ = ["BernoulliRBM"]
 
 _RUN_ONLY = ("verbose", "hooks", "checkpoint_dir")
+# Outputs drawn at random for the whole matrix at once.
+_RANDOM_OUTPUTS = frozenset({"pseudo_likelihood", "hidden_sample"})
 _OUTPUTS = (
     "hidden_proba",
     "hidden_sample",
@@ -77,6 +81,12 @@ class BernoulliRBM(
     hyper-parameters as inputs, run by a runtime program: progress bar,
     checkpoints, resume and hooks come with it. ``transform`` is a compiled graph
     that fuses in :class:`sklearn_pylearn.pipeline.Pipeline`.
+
+    Sparse input (CSR or CSC), which scikit-learn's takes in ``fit``,
+    ``partial_fit``, ``transform``, ``score_samples`` and ``gibbs``, gives the
+    results of the same data dense: each minibatch is densified as it is read and
+    ``transform`` runs on densified row blocks; ``gibbs`` and ``score_samples``
+    (random draws for the whole matrix at once) densify their input.
 
     Parameters
     ----------
@@ -198,7 +208,7 @@ class BernoulliRBM(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Binary (or in [0, 1]) data; real-valued with ``visible_units="gaussian"``.
         y : None
             Ignored.
@@ -235,7 +245,7 @@ class BernoulliRBM(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : None
             Ignored.
 
@@ -274,8 +284,10 @@ class BernoulliRBM(
     def _train(self, X, n_epochs, random_state, source=None):
         dtype = np.dtype(self.dtype)
         if source is None:
-            X = np.ascontiguousarray(X, dtype=dtype)
-            source = MinibatchSource(len(X), self.batch_size, shuffle=False).bind(X)
+            # A sparse X stays sparse (CSR); each minibatch is densified as read.
+            X = X.astype(dtype) if sp.issparse(X) else np.ascontiguousarray(X, dtype)
+            source = MinibatchSource(X.shape[0], self.batch_size, shuffle=False)
+            source.bind(X)
         params = self._params(dtype)
         velocities = getattr(self, "_velocities", None)
         if velocities is None or velocities[0].dtype != dtype:
@@ -349,16 +361,19 @@ class BernoulliRBM(
             )
 
     def _epoch_scorer(self, X):
-        index = check_random_state(self.random_state).randint(0, X.shape[1], len(X))
+        n_samples = X.shape[0]
+        index = check_random_state(self.random_state).randint(0, X.shape[1], n_samples)
 
         def score(params):
+            # Per-row scores on row blocks (a sparse block densified), then the
+            # mean: dense and sparse X give the same calls.
             inputs = GraphInputs(X.dtype)
-            v = inputs.data("X", X)
+            v = inputs.data("X", X[:1].toarray() if sp.issparse(X) else X[:1])
+            i = inputs.data("index", index[:1])
             W, b, c = (inputs.add(n, p) for n, p in zip("Wbc", params))
-            i = inputs.add("index", index)
-            expr = pseudo_likelihood(v, W, b, c, i).mean()
+            expr = pseudo_likelihood(v, W, b, c, i)
             fn = compile_function(inputs.variables, expr, name="BernoulliRBM.score")
-            return fn(*inputs.values)
+            return run_densified(fn, X, (index,), inputs.values[2:]).mean()
 
         return score
 
@@ -378,7 +393,7 @@ class BernoulliRBM(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
@@ -425,7 +440,7 @@ class BernoulliRBM(
 
         Parameters
         ----------
-        v : array-like of shape (n_samples, n_features)
+        v : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
@@ -435,6 +450,9 @@ class BernoulliRBM(
         """
         check_is_fitted(self)
         v = validate_float_input(self, v, reset=False, copy=False)
+        if sp.issparse(v):
+            # The samples are drawn for the whole matrix at once, as for dense v.
+            v = v.toarray()
         inputs = GraphInputs(v.dtype)
         X = inputs.data("X", v)
         W, b, c = self._param_inputs(inputs)
@@ -455,7 +473,7 @@ class BernoulliRBM(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Binary values.
 
         Returns
@@ -465,7 +483,30 @@ class BernoulliRBM(
         frame = self.compute(X, outputs="pseudo_likelihood")
         return frame["pseudo_likelihood"].to_numpy()
 
+    def compute(self, X, y=None, outputs=("prediction",)):
+        """Compute named per-sample outputs with ONE compiled function.
+
+        See :meth:`sklearn_pylearn.base.NamedOutputsMixin.compute`. A sparse
+        ``X`` runs on densified row blocks, except for the random outputs
+        (``pseudo_likelihood``, ``hidden_sample``), which are drawn for the whole
+        matrix at once (densified), so that they equal those of the dense ``X``.
+        """
+        check_is_fitted(self)
+        names = [outputs] if isinstance(outputs, str) else list(outputs)
+        if sp.issparse(X) and _RANDOM_OUTPUTS.intersection(names):
+            X = validate_float_input(self, X, reset=False).toarray()
+        return super().compute(X, y, outputs)
+
+    # Sparse input: the graphs run on densified row blocks (base.run_graph) and
+    # the minibatches are densified one at a time.
+    _densify_sparse = True
+
+    def _sparse_output(self, method):
+        """Sparse input is accepted (densified by row blocks); outputs are dense."""
+        return False
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.sparse = True
         return tags

@@ -7,6 +7,9 @@ from collections.abc import Callable
 import pytensor.tensor as pt
 from pytensor.tensor.variable import TensorVariable
 
+from .sparse import dot as sparse_dot
+from .sparse import is_sparse
+
 __all__ = [
     "ACTIVATIONS",
     "activation",
@@ -24,6 +27,9 @@ def dense(
 ) -> TensorVariable:
     """Affine layer ``X @ W + b`` (``b`` may be None).
 
+    A sparse ``X`` (CSR / CSC) is multiplied by the sparse product
+    (:func:`~sklearn_pylearn.symbolic.sparse.dot`); the result is dense.
+
     Examples
     --------
     >>> import numpy as np, pytensor.tensor as pt
@@ -31,7 +37,7 @@ def dense(
     >>> dense(X, W, b).eval({X: np.ones((1, 2)), W: np.eye(2), b: np.ones(2)})
     array([[2., 2.]])
     """
-    out = pt.dot(X, W)
+    out = sparse_dot(X, W) if is_sparse(X) else pt.dot(X, W)
     return out if b is None else out + b
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
+import scipy.sparse as sp
 from pytensor.graph.basic import Variable
 from pytensor.graph.traversal import io_toposort
 from pytensor.tensor.elemwise import Elemwise
@@ -22,7 +23,16 @@ from pytensor.tensor.subtensor import AdvancedSubtensor, Subtensor
 
 from .ops import TakeColumns
 
-__all__ = ["BLOCK_BYTES", "MIN_BLOCK_ROWS", "is_rowwise", "run_in_row_blocks"]
+__all__ = [
+    "BLOCK_BYTES",
+    "MIN_BLOCK_ROWS",
+    "block_rows",
+    "dense_block",
+    "is_rowwise",
+    "row_blocks",
+    "run_densified",
+    "run_in_row_blocks",
+]
 
 # Row blocks hold about this many bytes of input, and at least this many rows.
 BLOCK_BYTES = 8 * 2**20
@@ -95,9 +105,7 @@ def run_in_row_blocks(
            [ 2., -3.],
            [ 4., -5.]])
     """
-    block_bytes = BLOCK_BYTES if block_bytes is None else block_bytes
-    min_rows = MIN_BLOCK_ROWS if min_rows is None else min_rows
-    rows = max(min_rows, block_bytes // max(1, X[:1].nbytes))
+    rows = block_rows(X, block_bytes, min_rows)
     if X.shape[0] <= 2 * rows:
         return fn(X, *values)
     first = fn(X[:rows], *values)
@@ -106,3 +114,85 @@ def run_in_row_blocks(
     for start in range(rows, X.shape[0], rows):
         out[start : start + rows] = fn(X[start : start + rows], *values)
     return out
+
+
+def block_rows(X, block_bytes: int | None = None, min_rows: int | None = None) -> int:
+    """Rows per block of ``X``: about ``block_bytes`` (default ``BLOCK_BYTES``) of
+    its *dense* rows, at least ``min_rows`` (default ``MIN_BLOCK_ROWS``).
+
+    A sparse ``X`` gets the blocks its dense equivalent would get, so densifying
+    it block by block runs the same calls as the dense matrix would.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> block_rows(np.zeros((10, 4)), block_bytes=64, min_rows=1)
+    2
+    """
+    block_bytes = BLOCK_BYTES if block_bytes is None else block_bytes
+    min_rows = MIN_BLOCK_ROWS if min_rows is None else min_rows
+    row_bytes = X.shape[1] * np.dtype(X.dtype).itemsize
+    return max(min_rows, block_bytes // max(1, row_bytes))
+
+
+def row_blocks(n_rows: int, rows: int) -> list[slice]:
+    """The row slices of :func:`run_in_row_blocks`: one slice when ``n_rows`` is
+    at most two blocks, else blocks of ``rows`` (the last may be shorter).
+
+    Examples
+    --------
+    >>> row_blocks(4, 2), row_blocks(5, 2)
+    ([slice(0, 4, None)], [slice(0, 2, None), slice(2, 4, None), slice(4, 5, None)])
+    """
+    if n_rows <= 2 * rows:
+        return [slice(0, n_rows)]
+    return [slice(start, min(start + rows, n_rows)) for start in range(0, n_rows, rows)]
+
+
+def dense_block(X, rows: slice) -> np.ndarray:
+    """``X[rows]`` as a dense array (a sparse block is densified, C-ordered as
+    the dense rows would be)."""
+    block = X[rows]
+    return block.toarray(order="C") if sp.issparse(block) else block
+
+
+def run_densified(
+    fn: Callable,
+    X,
+    row_args: Sequence[np.ndarray] = (),
+    values: Sequence[np.ndarray] = (),
+    block_bytes: int | None = None,
+    min_rows: int | None = None,
+):
+    """Call a graph compiled for dense input on a sparse ``X``, densified by blocks.
+
+    ``fn(X_block, *row_args_block, *values)`` runs on the blocks of
+    :func:`row_blocks` (each densified with ``toarray``), so at most one block of
+    ``X`` is ever dense; ``row_args`` (a target, weights) are sliced alike. The
+    graph must compute each output row from the same row of its inputs. The
+    outputs (one array, or a list of arrays) are concatenated along the rows. For
+    ``X`` of at most two blocks it is one call on ``X.toarray()``: the call a dense
+    ``X`` gets, hence the same result.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> X = sp.csr_matrix(np.arange(6.0).reshape(3, 2))
+    >>> run_densified(lambda X, w: X * w, X, values=[np.array([1.0, -1.0])],
+    ...               block_bytes=16, min_rows=1)
+    array([[ 0., -1.],
+           [ 2., -3.],
+           [ 4., -5.]])
+    """
+    if sp.issparse(X) and X.format != "csr":
+        X = X.tocsr()  # row slices of CSR are cheap; of CSC they are not
+    blocks = row_blocks(X.shape[0], block_rows(X, block_bytes, min_rows))
+    results = [
+        fn(dense_block(X, rows), *(a[rows] for a in row_args), *values)
+        for rows in blocks
+    ]
+    if len(results) == 1:
+        return results[0]
+    if isinstance(results[0], list | tuple):
+        return [np.concatenate(parts) for parts in zip(*results)]
+    return np.concatenate(results)

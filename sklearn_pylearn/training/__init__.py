@@ -52,8 +52,8 @@ True
 
 from ..exceptions import TrainingDivergedError
 from ._atomic import fit_atomically
-from .hooks import ConvergenceMonitor, IterationLog, SklearnCallbacks
-from .lbfgs import minimize_lbfgs
+from .hooks import ConvergenceMonitor, IterationLog, LbfgsCallbacks, SklearnCallbacks
+from .lbfgs import minimize_lbfgs, row_block_objective
 from .programs import (
     PhaseCheckpoint,
     checkpoint_seed,
@@ -69,6 +69,7 @@ from .trainer import MinibatchTrainer
 __all__ = [
     "ConvergenceMonitor",
     "IterationLog",
+    "LbfgsCallbacks",
     "MinibatchSource",
     "MinibatchTrainer",
     "PhaseCheckpoint",
@@ -82,5 +83,6 @@ __all__ = [
     "epoch_program",
     "layerwise_program",
     "minimize_lbfgs",
+    "row_block_objective",
     "run_training",
 ]

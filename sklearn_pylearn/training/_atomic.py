@@ -31,6 +31,9 @@ def _interrupted(exc: BaseException) -> bool:
     return False
 
 
+_CALLBACK_STATE = ("_callback_fit_ctx", "_skl_callbacks_to_teardown")
+
+
 def fit_atomically(method):
     """Decorate a fit method: on failure, restore the attributes it started with.
 
@@ -67,8 +70,12 @@ def fit_atomically(method):
         except TrainingDivergedError:
             raise
         except BaseException as exc:
+            # scikit-learn's callback state stays: its fit context tears the
+            # callbacks down after the failed fit.
+            live = {k: v for k, v in vars(self).items() if k in _CALLBACK_STATE}
             vars(self).clear()
             vars(self).update(saved)
+            vars(self).update(live)
             if not isinstance(exc, KeyboardInterrupt) and _interrupted(exc):
                 raise KeyboardInterrupt from None
             raise

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..runtime import Hook, improves, register_trusted
 
-__all__ = ["ConvergenceMonitor", "IterationLog", "SklearnCallbacks"]
+__all__ = ["ConvergenceMonitor", "IterationLog", "LbfgsCallbacks", "SklearnCallbacks"]
 
 
 class ConvergenceMonitor(Hook):
@@ -171,6 +171,83 @@ class SklearnCallbacks(Hook):
         self._sub = None
         if stop:
             vm.stop("a scikit-learn callback asked to stop")
+
+
+class LbfgsCallbacks:
+    """Forward L-BFGS iterations to scikit-learn's callbacks, as scikit-learn's
+    ``LogisticRegression`` does (its ``_LbfgsCallbackBridge``).
+
+    Given as :func:`~sklearn_pylearn.training.minimize_lbfgs`'s ``callback``:
+    each iteration is a subtask ``"lbfgs-iter"`` of the fit context, begun with
+    the parameters it starts from and ended (``__call__(xk)``) with those it
+    reached; the next one begins at once, so the one begun after the last
+    iteration is ended empty by :meth:`close`. The fitted attributes of the
+    parameters (``reconstruct(w)``) are computed only when a callback asks for a
+    fitted estimator. A callback's request to stop is not honoured (as in
+    scikit-learn 1.9, whose L-BFGS bridge ignores it too).
+
+    Parameters
+    ----------
+    context : sklearn.callback.CallbackContext
+        The fit's root context.
+    estimator : estimator
+    X, y, metadata
+        What the hooks receive (the validated training data, the
+        ``sample_weight`` metadata).
+    w0 : ndarray
+        The packed initial parameters.
+    reconstruct : callable
+        ``reconstruct(w) -> dict`` of fitted attributes (``coef_``, ...).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_pylearn.linear_model import LogisticRegression
+    >>> from sklearn_pylearn.training import LbfgsCallbacks
+    >>> class Ends:  # a FitCallback counting the ends of L-BFGS iterations
+    ...     def setup(self, estimator, context): self.n = 0
+    ...     def on_fit_task_begin(self, estimator, context): pass
+    ...     def on_fit_task_end(self, estimator, context):
+    ...         self.n += context.task_name == "lbfgs-iter"
+    ...     def teardown(self, estimator, context): pass
+    >>> ends = Ends()
+    >>> clf = LogisticRegression(max_iter=3).set_callbacks(ends)
+    >>> _ = clf.fit(np.array([[0.0], [1.0], [2.0], [3.0]]), [0, 0, 1, 1])
+    >>> ends.n  # three iterations, and the empty one begun after the last
+    4
+    """
+
+    def __init__(self, context, estimator, X, y, metadata, w0, reconstruct):
+        self._context = context
+        self._estimator = estimator
+        self._data = {"X": X, "y": y, "metadata": metadata}
+        self._reconstruct = reconstruct
+        self._iteration = self._begin(w0)
+
+    def _attributes(self, w):
+        w = np.array(w)  # scipy may reuse its buffer
+        return lambda: self._reconstruct(w)
+
+    def _begin(self, w):
+        context = self._context.subcontext(task_name="lbfgs-iter")
+        context.call_on_fit_task_begin(
+            estimator=self._estimator,
+            reconstruction_attributes=self._attributes(w),
+            **self._data,
+        )
+        return context
+
+    def __call__(self, xk):
+        self._iteration.call_on_fit_task_end(
+            estimator=self._estimator,
+            reconstruction_attributes=self._attributes(xk),
+            **self._data,
+        )
+        self._iteration = self._begin(xk)
+
+    def close(self):
+        """End the subtask begun after the last iteration (it never ran)."""
+        self._iteration.call_on_fit_task_end(estimator=self._estimator)
 
 
 class IterationLog(Hook):

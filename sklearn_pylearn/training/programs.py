@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..runtime import (
     CALL,
@@ -180,7 +181,12 @@ def data_fingerprint(*parts) -> str:
     """
     h = hashlib.blake2b(digest_size=16)
     for part in parts:
-        if isinstance(part, np.ndarray):
+        if sp.issparse(part):  # its values, not its repr (a summary)
+            part = part.tocsr()
+            h.update(f"sparse{part.shape}".encode())
+            for arr in (part.data, part.indices, part.indptr):
+                h.update(data_fingerprint(np.asarray(arr)).encode())
+        elif isinstance(part, np.ndarray):
             arr = np.ascontiguousarray(part)
             h.update(f"{arr.dtype.str}{arr.shape}".encode())
             h.update(arr.view(np.uint8).reshape(-1) if arr.size else b"")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..runtime import register_trusted
 
@@ -14,10 +15,13 @@ class MinibatchSource:
 
     Each epoch permutes the current order with ``random_state.shuffle`` (as
     ``sklearn.utils.shuffle`` does in scikit-learn's MLP) and reads consecutive
-    slices of ``batch_size`` rows; the last minibatch may be smaller. The state is
-    plain data (the RandomState, the order and the cursor); the arrays are bound
-    with :meth:`bind` and are never part of the state or the recipe, so a resumed
-    fit binds the same arrays again.
+    slices of ``batch_size`` rows; the last minibatch may be smaller. A bound
+    sparse matrix (CSR or CSC) is read as CSR and each minibatch is densified
+    (``toarray``): the step gets the very arrays the dense matrix would give, and
+    only one minibatch of it is ever dense. The state is plain data (the
+    RandomState, the order and the cursor); the arrays are bound with :meth:`bind`
+    and are never part of the state or the recipe, so a resumed fit binds the same
+    arrays again.
 
     Parameters
     ----------
@@ -63,12 +67,14 @@ class MinibatchSource:
     def bind(self, *arrays) -> MinibatchSource:
         """Attach the arrays (same number of rows) that batches are read from."""
         for a in arrays:
-            if len(a) != self.n_samples:
+            if a.shape[0] != self.n_samples:
                 raise ValueError(
-                    f"MinibatchSource: an array has {len(a)} rows, expected "
+                    f"MinibatchSource: an array has {a.shape[0]} rows, expected "
                     f"{self.n_samples}."
                 )
-        self._arrays = tuple(arrays)
+        self._arrays = tuple(
+            a.tocsr() if sp.issparse(a) and a.format != "csr" else a for a in arrays
+        )
         return self
 
     def start_epoch(self) -> None:
@@ -93,10 +99,8 @@ class MinibatchSource:
                 "MinibatchSource: the epoch is exhausted; call start_epoch()."
             )
         self.cursor = stop
-        if self.shuffle:
-            idx = self.order[start:stop]
-            return tuple(a[idx] for a in self._arrays)
-        return tuple(a[start:stop] for a in self._arrays)
+        rows = self.order[start:stop] if self.shuffle else slice(start, stop)
+        return tuple(_dense(a[rows]) for a in self._arrays)
 
     def get_recipe(self) -> dict:
         kwargs = {
@@ -120,6 +124,10 @@ class MinibatchSource:
     def __setstate__(self, state):
         vars(self).update(state)
         self._arrays = ()
+
+
+def _dense(batch):
+    return batch.toarray() if sp.issparse(batch) else batch
 
 
 register_trusted(MinibatchSource, MinibatchSource.FACTORY)

@@ -1,11 +1,13 @@
 """LogisticRegression: parity with scikit-learn's lbfgs, outputs, errors, caching."""
 
 import pickle
+import re
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 from sklearn import linear_model as sklm
 from sklearn.datasets import load_breast_cancer, load_digits, load_iris
 from sklearn.exceptions import ConvergenceWarning
@@ -352,3 +354,264 @@ def test_sparsify_and_densify_as_scikit_learn():
     np.testing.assert_allclose(clf.predict_proba(X), proba)
     assert clf.densify() is clf and isinstance(clf.coef_, np.ndarray)
     np.testing.assert_array_equal(clf.coef_, dense)
+
+
+# -- sparse input ----------------------------------------------------------------
+
+
+def _sparse(X, fmt, dtype):
+    """``X`` as a CSR matrix / CSC array of ``dtype`` with 64-bit indices."""
+    out = (sp.csr_matrix if fmt == "csr" else sp.csc_array)(X.astype(dtype))
+    out.indices = out.indices.astype(np.int64)
+    out.indptr = out.indptr.astype(np.int64)
+    return out
+
+
+def _sparse_problem():
+    rng = np.random.RandomState(0)
+    X = rng.rand(90, 7)
+    X[X < 0.6] = 0.0
+    y = (X[:, 0] + X[:, 1] > 0.5).astype(int)
+    y[:15] = 2
+    return X, y
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "sgd", "adam"])
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sparse_input_gives_the_results_of_dense_input(solver, fmt, dtype):
+    X, y = _sparse_problem()
+    params = {"solver": solver, "max_iter": 15, "random_state": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        dense = LogisticRegression(**params).fit(X.astype(dtype), y)
+        sparse = LogisticRegression(**params).fit(_sparse(X, fmt, dtype), y)
+    assert sparse.coef_.dtype == dtype
+    np.testing.assert_array_equal(sparse.coef_, dense.coef_)
+    np.testing.assert_array_equal(sparse.intercept_, dense.intercept_)
+    X_sp = _sparse(X, fmt, dtype)
+    for method in ("predict", "predict_proba", "predict_log_proba"):
+        np.testing.assert_array_equal(
+            getattr(sparse, method)(X_sp), getattr(dense, method)(X.astype(dtype))
+        )
+    assert sparse.score(X_sp, y) == dense.score(X.astype(dtype), y)
+    outputs = ["prediction", "proba", "nll"]
+    pd.testing.assert_frame_equal(
+        sparse.compute(X_sp, y, outputs), dense.compute(X.astype(dtype), y, outputs)
+    )
+
+
+def test_sparse_tag_as_sklearns():
+    assert LogisticRegression().__sklearn_tags__().input_tags.sparse is True
+    assert sklm.LogisticRegression().__sklearn_tags__().input_tags.sparse is True
+
+
+def test_lbfgs_on_large_sparse_data_densifies_one_row_block_at_a_time(monkeypatch):
+    """Past two row blocks, lbfgs sums its objective over blocks; a sparse X is
+    densified block by block and gives the very coefficients of the dense X."""
+    from sklearn_pylearn.symbolic import rowwise
+
+    X, y = _sparse_problem()
+    whole = LogisticRegression().fit(X, y)
+    monkeypatch.setattr(rowwise, "BLOCK_BYTES", 10 * X.shape[1] * 8)
+    monkeypatch.setattr(rowwise, "MIN_BLOCK_ROWS", 1)
+    densified = []
+    toarray = sp.csr_matrix.toarray
+
+    def spy(self, *args, **kwargs):
+        densified.append(self.shape[0])
+        return toarray(self, *args, **kwargs)
+
+    monkeypatch.setattr(sp.csr_matrix, "toarray", spy)
+    blocked = LogisticRegression().fit(X, y)
+    sparse = LogisticRegression().fit(_sparse(X, "csr", np.float64), y)
+    assert densified and max(densified) <= 10
+    np.testing.assert_array_equal(sparse.coef_, blocked.coef_)
+    np.testing.assert_allclose(blocked.coef_, whole.coef_, rtol=1e-10, atol=1e-12)
+    densified.clear()
+    proba = sparse.predict_proba(_sparse(X, "csr", np.float64))
+    assert max(densified) <= 10
+    np.testing.assert_array_equal(proba, blocked.predict_proba(X))
+
+
+@pytest.mark.parametrize("fused", [False, True])
+def test_sparse_from_a_one_hot_encoder_in_a_pipeline(fused):
+    """The most common pipeline: one-hot encoded categories (sparse) and numbers,
+    in scikit-learn's Pipeline and in the fused one."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import make_pipeline as sk_make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(
+        {
+            "city": rng.choice(list("abcdefghijklmnop"), 100),
+            "kind": rng.choice(list("uvwxyz0123"), 100),
+            "num": rng.rand(100),
+        }
+    )
+    target = ((frame.city < "f") ^ (frame.num > 0.5)).astype(int).to_numpy()
+    make = make_pipeline if fused else sk_make_pipeline
+    results = []
+    for sparse_output in (True, False):
+        encode = ColumnTransformer(
+            [("oh", OneHotEncoder(sparse_output=sparse_output), ["city", "kind"])],
+            remainder="passthrough",
+        )
+        pipe = make(encode, LogisticRegression()).fit(frame, target)
+        assert sp.issparse(pipe[0].transform(frame)) is sparse_output
+        results.append((pipe.predict(frame), pipe.predict_proba(frame)))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-12, atol=1e-15)
+
+
+# -- verbose ---------------------------------------------------------------------
+
+
+def test_lbfgs_verbose_prints_the_l_bfgs_b_report(capfd):
+    """scikit-learn passes iprint to scipy's L-BFGS-B, whose Fortran code printed
+    ``At iterate N f= ... |proj g|= ...``; scipy 1.15+ prints nothing, so the same
+    lines are printed here (see differences.md)."""
+    X, y = IRIS
+    LogisticRegression(verbose=2, max_iter=4).fit(X, y)
+    out = capfd.readouterr().out.splitlines()
+    number = r"[ -]\d\.\d{5}D[+-]\d\d"
+    iterate = re.compile(rf"^At iterate\s+(\d+)    f= {number}    \|proj g\|= {number}")
+    assert [int(m.group(1)) for m in map(iterate.match, out) if m] == [0, 1, 2, 3, 4]
+    assert out[0] == "RUNNING THE L-BFGS-B CODE"
+    assert out[-1].startswith("STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        LogisticRegression(verbose=1).fit(*load_iris(return_X_y=True))  # 100 its
+    out = capfd.readouterr().out
+    assert re.search(r"^At iterate\s+0 ", out, re.M)
+    assert re.search(r"^At iterate\s+50 ", out, re.M)
+    assert not re.search(r"^At iterate\s+1 ", out, re.M)
+    LogisticRegression(max_iter=4).fit(X, y)
+    assert capfd.readouterr().out == ""
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_minibatch_verbose_prints_sklearns_iteration_lines(capfd, solver):
+    X, y = IRIS
+    LogisticRegression(solver=solver, verbose=1, max_iter=3).fit(X, y)
+    ours = [
+        line
+        for line in capfd.readouterr().out.splitlines()
+        if line.startswith("Iteration")
+    ]
+    sklm_mlp = __import__("sklearn.neural_network", fromlist=["MLPClassifier"])
+    sklm_mlp.MLPClassifier(solver=solver, verbose=True, max_iter=3).fit(X, y)
+    theirs = [
+        line
+        for line in capfd.readouterr().out.splitlines()
+        if line.startswith("Iteration")
+    ]
+    shape = re.compile(r"^Iteration (\d+), loss = \d+\.\d{8}$")
+    assert [shape.match(line).group(1) for line in ours] == ["1", "2", "3"]
+    assert [shape.match(line).group(1) for line in theirs] == ["1", "2", "3"]
+
+
+# -- scikit-learn's callbacks ------------------------------------------------------
+
+
+class _Recorder:
+    """A FitCallback recording what scikit-learn's hooks receive."""
+
+    def __init__(self):
+        self.events = []
+
+    def setup(self, estimator, context):
+        self.events.append(("setup", context.task_name))
+
+    def on_fit_task_begin(self, estimator, context, *, metadata=None):
+        self.events.append(("begin", context.task_name, context.task_id, metadata))
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+        coef = None if fitted_estimator is None else fitted_estimator.coef_.copy()
+        self.events.append(("end", context.task_name, context.task_id, coef))
+
+    def teardown(self, estimator, context):
+        self.events.append(("teardown", context.task_name))
+
+
+def _fit_recorded(cls, X, y, **fit_params):
+    recorder = _Recorder()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        cls(max_iter=3).set_callbacks(recorder).fit(X, y, **fit_params)
+    return recorder.events
+
+
+@pytest.mark.parametrize("data", [IRIS, CANCER], ids=["multinomial", "binary"])
+def test_callbacks_are_called_as_sklearns(data):
+    pytest.importorskip("sklearn.callback")
+    X, y = data
+    sw = np.linspace(0.5, 1.5, len(y))
+    ours = _fit_recorded(LogisticRegression, X, y, sample_weight=sw)
+    theirs = _fit_recorded(sklm.LogisticRegression, X, y, sample_weight=sw)
+    assert [e[:3] for e in ours] == [e[:3] for e in theirs]
+    assert ours[0] == ("setup", "fit") and ours[-1] == ("teardown", "fit")
+    iterations = [e for e in ours if e[:2] == ("end", "lbfgs-iter")]
+    assert len(iterations) == 3 + 1  # and the empty one begun after the last
+    for mine, sk in zip(ours, theirs):
+        if mine[0] == "begin":
+            np.testing.assert_array_equal(mine[3]["sample_weight"], sw)
+            np.testing.assert_array_equal(sk[3]["sample_weight"], sw)
+        if mine[0] == "end":
+            assert (mine[3] is None) == (sk[3] is None)
+            if mine[3] is not None:
+                assert mine[3].shape == sk[3].shape
+                np.testing.assert_allclose(mine[3], sk[3], rtol=1e-5, atol=1e-7)
+
+
+def test_progress_bar_of_sklearn_runs_over_lbfgs_iterations():
+    sk_callback = pytest.importorskip("sklearn.callback")
+    X, y = IRIS
+    clf = LogisticRegression(max_iter=5).set_callbacks(sk_callback.ProgressBar())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    assert not hasattr(clf, "_callback_fit_ctx")  # torn down
+    assert clf.n_iter_[0] == 5
+
+
+def test_callbacks_with_a_minibatch_solver_warn_as_sklearn():
+    pytest.importorskip("sklearn.callback")
+    with pytest.warns(UserWarning, match="only supported in LogisticRegression for"):
+        LogisticRegression(solver="sgd").set_callbacks(_Recorder())
+    with pytest.warns(UserWarning, match="only supported in LogisticRegression for"):
+        sklm.LogisticRegression(solver="saga").set_callbacks(_Recorder())
+    recorder = _Recorder()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = LogisticRegression(solver="sgd", max_iter=2).set_callbacks(recorder)
+        clf.fit(*IRIS)
+    assert [e[:2] for e in recorder.events] == [
+        ("setup", "fit"),
+        ("begin", "fit"),
+        ("end", "fit"),
+        ("teardown", "fit"),
+    ]
+
+
+def test_callbacks_are_torn_down_after_a_failed_fit(monkeypatch):
+    pytest.importorskip("sklearn.callback")
+    from sklearn_pylearn.linear_model import _logistic
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("solver failed")
+
+    monkeypatch.setattr(_logistic, "minimize_lbfgs", fail)
+    recorder = _Recorder()
+    clf = LogisticRegression().set_callbacks(recorder)
+    with pytest.raises(RuntimeError, match="solver failed"):
+        clf.fit(*IRIS)
+    assert recorder.events[-1] == ("teardown", "fit")
+    assert not hasattr(clf, "coef_")
+
+
+def test_set_callbacks_takes_callback_instances_only():
+    pytest.importorskip("sklearn.callback")
+    with pytest.raises(TypeError, match="FitCallback protocol"):
+        LogisticRegression().set_callbacks(_Recorder)

@@ -5,6 +5,7 @@ import warnings
 import joblib
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
@@ -143,3 +144,32 @@ def test_errors_are_clear():
     dae = DenoisingAutoencoder(**SMALL).fit(X)
     with pytest.raises(ValueError, match="X has 5 features.*inverse_transform"):
         dae.inverse_transform(X[:, :5])
+
+
+# -- sparse input ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_sparse_input_gives_the_results_of_dense_input(dtype, fmt):
+    X_dense = X[:80].astype(dtype)
+    X_sparse = (sp.csr_matrix if fmt == "csr" else sp.csc_array)(X_dense)
+    X_sparse.indices = X_sparse.indices.astype(np.int64)
+    X_sparse.indptr = X_sparse.indptr.astype(np.int64)
+    params = dict(SMALL, max_iter=2, dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        dense = DenoisingAutoencoder(**params).fit(X_dense)
+        sparse = DenoisingAutoencoder(**params).fit(X_sparse)
+    np.testing.assert_array_equal(sparse.components_, dense.components_)
+    np.testing.assert_array_equal(sparse.transform(X_sparse), dense.transform(X_dense))
+    outputs = ["hidden", "reconstruction_error"]
+    np.testing.assert_array_equal(
+        sparse.compute(X_sparse, outputs=outputs),
+        dense.compute(X_dense, outputs=outputs),
+    )
+    codes = sp.csr_matrix(dense.transform(X_dense))
+    np.testing.assert_array_equal(
+        sparse.inverse_transform(codes), dense.inverse_transform(codes.toarray())
+    )
+    assert sparse.__sklearn_tags__().input_tags.sparse is True

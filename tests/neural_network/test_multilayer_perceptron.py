@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 from sklearn import neural_network as sk_nn
 from sklearn.datasets import load_digits, make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
@@ -478,3 +479,131 @@ def test_poisson_loss_matches_scikit_learn(solver):
     np.testing.assert_allclose(ours.predict(Xr), ref.predict(Xr), rtol=1e-4)
     with pytest.raises(ValueError, match="negative, which is not allowed for Poisson"):
         MLPRegressor(**kw).fit(Xr, counts - 1.0)
+
+
+# -- sparse input ----------------------------------------------------------------
+
+
+def _sparse(X, fmt, dtype):
+    """``X`` as a CSR matrix / CSC array of ``dtype`` with 64-bit indices."""
+    out = (sp.csr_matrix if fmt == "csr" else sp.csc_array)(X.astype(dtype))
+    out.indices = out.indices.astype(np.int64)
+    out.indptr = out.indptr.astype(np.int64)
+    return out
+
+
+def _sparse_data():
+    rng = np.random.RandomState(0)
+    Xs = rng.rand(80, 6)
+    Xs[Xs < 0.6] = 0.0
+    labels = (Xs[:, 0] + Xs[:, 1] > 0.5).astype(int)
+    labels[:10] = 2
+    return Xs, labels, Xs @ rng.rand(6)
+
+
+def _assert_same_model(a, b):
+    for name in ("coefs_", "intercepts_"):
+        for pa, pb in zip(getattr(a, name), getattr(b, name)):
+            assert pa.dtype == pb.dtype
+            np.testing.assert_array_equal(pa, pb)
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "sgd", "adam"])
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("Est", [MLPClassifier, MLPRegressor])
+def test_sparse_input_gives_the_results_of_dense_input(Est, dtype, fmt, solver):
+    Xs, labels, targets = _sparse_data()
+    t = labels if Est is MLPClassifier else targets
+    params = dict(SMALL, solver=solver, max_iter=10, early_stopping=solver == "adam")
+    X_dense, X_sparse = Xs.astype(dtype), _sparse(Xs, fmt, dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        dense = Est(**params).fit(X_dense, t)
+        sparse = Est(**params).fit(X_sparse, t)
+        _assert_same_model(sparse, dense)
+        if solver == "sgd":
+            dense.partial_fit(X_dense, t)
+            sparse.partial_fit(X_sparse, t)
+            _assert_same_model(sparse, dense)
+    np.testing.assert_array_equal(sparse.predict(X_sparse), dense.predict(X_dense))
+    assert sparse.score(X_sparse, t) == dense.score(X_dense, t)
+    if Est is MLPClassifier:
+        np.testing.assert_array_equal(
+            sparse.predict_proba(X_sparse), dense.predict_proba(X_dense)
+        )
+    pd.testing.assert_frame_equal(
+        sparse.compute(X_sparse, t, ["prediction", "hidden_0"]),
+        dense.compute(X_dense, t, ["prediction", "hidden_0"]),
+    )
+
+
+@pytest.mark.parametrize("Est", [MLPClassifier, MLPRegressor])
+def test_sparse_tag_as_sklearns(Est):
+    twin = getattr(sk_nn, Est.__name__)()
+    assert twin.__sklearn_tags__().input_tags.sparse is True
+    assert Est().__sklearn_tags__().input_tags.sparse is True
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "adam"])
+def test_fit_on_large_sparse_data_densifies_one_block_at_a_time(monkeypatch, solver):
+    """Minibatches and lbfgs's row blocks are densified one at a time, never the
+    whole sparse X, and give the model of the dense X (lbfgs summing the dense X
+    over the same blocks)."""
+    from sklearn_pylearn.symbolic import rowwise
+
+    Xs, labels, _ = _sparse_data()
+    monkeypatch.setattr(rowwise, "BLOCK_BYTES", 10 * Xs.shape[1] * 8)
+    monkeypatch.setattr(rowwise, "MIN_BLOCK_ROWS", 1)
+    densified = []
+    toarray = sp.csr_matrix.toarray
+
+    def spy(self, *args, **kwargs):
+        densified.append(self.shape[0])
+        return toarray(self, *args, **kwargs)
+
+    monkeypatch.setattr(sp.csr_matrix, "toarray", spy)
+    params = dict(SMALL, solver=solver, max_iter=5, batch_size=16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        dense = MLPClassifier(**params).fit(Xs, labels)
+        sparse = MLPClassifier(**params).fit(_sparse(Xs, "csr", np.float64), labels)
+    assert densified and max(densified) <= 16
+    _assert_same_model(sparse, dense)
+
+
+def test_sparse_in_a_pipeline_with_a_one_hot_encoder():
+    """The most common pipeline: one-hot encoded categories (sparse) and numbers."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import make_pipeline as sk_make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(
+        {
+            "city": rng.choice(list("abcdefghijklmnop"), 100),
+            "kind": rng.choice(list("uvwxyz0123"), 100),
+            "num": rng.rand(100),
+        }
+    )
+    target = ((frame.city < "f") ^ (frame.num > 0.5)).astype(int).to_numpy()
+    results = {}
+    for sparse_output in (True, False):
+        encode = ColumnTransformer(
+            [("oh", OneHotEncoder(sparse_output=sparse_output), ["city", "kind"])],
+            remainder="passthrough",
+        )
+        for name, make in (
+            ("sklearn", sk_make_pipeline),
+            ("fused", lambda *s: Pipeline([(f"s{i}", e) for i, e in enumerate(s)])),
+        ):
+            pipe = make(encode, MLPClassifier(**SMALL, max_iter=30))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                pipe.fit(frame, target)
+            assert sp.issparse(pipe[0].transform(frame)) is sparse_output
+            results[name, sparse_output] = pipe.predict_proba(frame)
+    np.testing.assert_array_equal(results["sklearn", True], results["sklearn", False])
+    np.testing.assert_allclose(
+        results["fused", True], results["fused", False], rtol=1e-12, atol=1e-15
+    )

@@ -12,6 +12,7 @@ import warnings
 import joblib
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from scipy.ndimage import convolve
 from sklearn import linear_model as sk_linear_model
 from sklearn.base import clone
@@ -349,3 +350,45 @@ def test_errors_are_clear():
         est.compute(XB, outputs=["energy"])
     with pytest.raises(ValueError, match="X has 3 features"):
         est.transform(XB[:, :3])
+
+
+# -- sparse input ----------------------------------------------------------------
+
+
+def _sparse(X, fmt, dtype):
+    """``X`` as a CSR matrix / CSC array of ``dtype`` with 64-bit indices."""
+    out = (sp.csr_matrix if fmt == "csr" else sp.csc_array)(X.astype(dtype))
+    out.indices = out.indices.astype(np.int64)
+    out.indptr = out.indptr.astype(np.int64)
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_sparse_input_gives_the_results_of_dense_input(dtype, fmt):
+    X = (np.random.RandomState(0).rand(60, 8) > 0.6).astype(dtype)
+    X_sparse = _sparse(X, fmt, dtype)
+    params = dict(n_components=3, n_iter=3, random_state=0, dtype=dtype, verbose=1)
+    dense, sparse = BernoulliRBM(**params), BernoulliRBM(**params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dense.fit(X).partial_fit(X)
+        sparse.fit(X_sparse).partial_fit(X_sparse)
+    for name in ("components_", "intercept_hidden_", "intercept_visible_"):
+        np.testing.assert_array_equal(getattr(sparse, name), getattr(dense, name))
+    np.testing.assert_array_equal(sparse.transform(X_sparse), dense.transform(X))
+    np.testing.assert_array_equal(
+        sparse.score_samples(X_sparse), dense.score_samples(X)
+    )
+    dense.random_state_ = np.random.RandomState(1)
+    sparse.random_state_ = np.random.RandomState(1)
+    np.testing.assert_array_equal(sparse.gibbs(X_sparse), dense.gibbs(X))
+    outputs = ["free_energy", "reconstruction_error", "hidden_proba"]
+    np.testing.assert_array_equal(
+        sparse.compute(X_sparse, outputs=outputs), dense.compute(X, outputs=outputs)
+    )
+
+
+def test_sparse_tag_as_sklearns():
+    assert SkBernoulliRBM().__sklearn_tags__().input_tags.sparse is True
+    assert BernoulliRBM().__sklearn_tags__().input_tags.sparse is True

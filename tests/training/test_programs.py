@@ -153,3 +153,12 @@ def test_layerwise_program_install_step_gets_the_layers_and_the_model():
     program = layerwise_program([("rbm1", "data1", 1, 1)], install="math:hypot")
     last = program.children[-1]
     assert str(last) == "CALL(math.hypot, Ref('rbm1'), Ref('model'))"
+
+
+def test_data_fingerprint_of_a_sparse_matrix_reads_its_values():
+    import scipy.sparse as sp
+
+    a = sp.csr_matrix(np.eye(3))
+    b = sp.csr_matrix(np.eye(3) * 2)
+    assert data_fingerprint(a) != data_fingerprint(b)
+    assert data_fingerprint(a) == data_fingerprint(sp.csr_matrix(np.eye(3)))

@@ -5,6 +5,7 @@ import pickle
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from sklearn_pylearn.training import MinibatchSource
 
@@ -45,3 +46,22 @@ def test_the_recipe_names_the_public_factory():
     assert MinibatchSource(5, 2).get_recipe()["factory"] == (
         "sklearn_pylearn.training:MinibatchSource"
     )
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_sparse_batches_are_the_dense_batches(fmt, shuffle):
+    X = np.random.RandomState(0).rand(7, 3)
+    X[X < 0.5] = 0.0
+    y = np.arange(7.0)
+    X_sparse = sp.csr_matrix(X).asformat(fmt)
+    dense = MinibatchSource(7, 3, shuffle=shuffle, random_state=0).bind(X, y)
+    sparse = MinibatchSource(7, 3, shuffle=shuffle, random_state=0).bind(X_sparse, y)
+    for _ in range(2):
+        dense.start_epoch()
+        sparse.start_epoch()
+        for _ in range(dense.n_batches):
+            (Xd, yd), (Xs, ys) = dense.next_batch(), sparse.next_batch()
+            assert isinstance(Xs, np.ndarray) and Xs.flags.c_contiguous
+            np.testing.assert_array_equal(Xs, Xd)
+            np.testing.assert_array_equal(ys, yd)
