@@ -29,6 +29,8 @@ from numba import types
 from numba.cpython.unsafe.tuple import tuple_setitem
 from numba.extending import intrinsic
 from pytensor.compile.mode import Mode, get_mode, optdb
+from pytensor.graph.basic import Apply
+from pytensor.graph.op import Op
 from pytensor.graph.rewriting.basic import in2out, node_rewriter
 from pytensor.link.numba.dispatch.basic import (
     register_funcify_and_cache_key,
@@ -39,11 +41,13 @@ from pytensor.scalar import basic as ps
 from pytensor.scalar import math as psm
 from pytensor.tensor import elemwise as pt_elemwise
 from pytensor.tensor.elemwise import DimShuffle, Elemwise
+from pytensor.tensor.special import LogSoftmax, Softmax
 
 __all__ = [
     "KERNELS",
     "FAST_OPS",
     "ContiguousExpandDims",
+    "RowSoftmax",
     "fast_math_mode",
     "REWRITE_NAME",
 ]
@@ -336,10 +340,88 @@ def _contiguous_expand_dims(fgraph, node):
     ]
 
 
+@_kernel
+def _row_softmax(z, log):
+    n, m = z.shape
+    out = np.empty((n, m), dtype=z.dtype)
+    e = np.empty(m, dtype=np.float64)
+    for i in range(n):
+        top = -np.inf
+        for j in range(m):
+            # NaN must win, as in np.max: then the whole row is NaN.
+            top = z[i, j] if z[i, j] > top or z[i, j] != z[i, j] else top
+        # A branch-free loop with no reduction: LLVM vectorizes exp64 here.
+        for j in range(m):
+            e[j] = exp64(np.float64(z[i, j]) - top)
+        total = 0.0
+        for j in range(m):
+            total += e[j]
+        if log:
+            lse = log64(total)
+            for j in range(m):
+                out[i, j] = (np.float64(z[i, j]) - top) - lse
+        else:
+            for j in range(m):
+                out[i, j] = e[j] / total
+    return out
+
+
+class RowSoftmax(Op):
+    """Softmax (or log-softmax) along the rows of a matrix, as one Numba kernel.
+
+    PyTensor links ``Softmax`` and ``LogSoftmax`` as separate functions whose
+    inner graphs it rewrites in its own mode, without the kernels of this module:
+    their ``exp`` stays a scalar libm call, and each step allocates an array. This
+    op computes each row in one pass with :func:`exp64` (float32 in float64,
+    rounded once). It appears only in compiled Numba graphs (the rewrite of
+    :func:`fast_math_mode` puts it there, after gradients are taken), so it has
+    no gradient of its own.
+    """
+
+    __props__ = ("log",)
+
+    def __init__(self, log: bool = False):
+        self.log = bool(log)
+
+    def make_node(self, x):
+        return Apply(self, [x], [x.type()])
+
+    def perform(self, node, inputs, output_storage):
+        z = np.asarray(inputs[0], dtype=np.float64)
+        shifted = z - z.max(axis=1, keepdims=True)
+        e = np.exp(shifted)
+        total = e.sum(axis=1, keepdims=True)
+        out = shifted - np.log(total) if self.log else e / total
+        output_storage[0][0] = out.astype(inputs[0].dtype)
+
+
+@register_funcify_default_op_cache_key(RowSoftmax)
+def _numba_row_softmax(op, node, **kwargs):
+    log = op.log
+
+    @numba.njit(cache=False)
+    def row_softmax(z):
+        return _row_softmax(z, log)
+
+    return row_softmax, KERNEL_VERSION_INT
+
+
+@node_rewriter([Softmax, LogSoftmax])
+def _row_softmax_op(fgraph, node):
+    if type(node.op) not in (Softmax, LogSoftmax):
+        return None
+    (x,) = node.inputs
+    if x.type.ndim != 2 or x.type.dtype not in _FLOAT_DTYPES:
+        return None
+    if tuple(node.op.axis or ()) not in ((1,), (-1,)):
+        return None
+    return [RowSoftmax(log=type(node.op) is LogSoftmax)(x)]
+
+
 # Off by default (no "fast_run" tag): fast_math_mode includes it for Numba modes.
 optdb.register(
     REWRITE_NAME,
-    in2out(_use_fast_kernels, _contiguous_expand_dims),
+    in2out(_use_fast_kernels, _contiguous_expand_dims, _row_softmax_op),
     REWRITE_TAG,
     position=48.6,
 )
