@@ -55,8 +55,9 @@ Before the per-estimator memo each call rebuilt its graph: one row took 2.5 ms (
 and 1.8 ms (LogisticRegression) on a quiet machine (issue 12). A call now costs
 scikit-learn's `validate_data` (which scikit-learn pays too), the memo check and the
 compiled function, called without PyTensor's per-call input checks (the memo fixes
-the input types). At 1000 rows the compiled graph does the work: the products run
-on the same OpenBLAS as NumPy's, and the softmax is one Numba kernel per row
+the input types). At 1000 rows the compiled graph does the work: its products call
+SciPy's OpenBLAS (NumPy has its own build; both are pinned to the same threads), and
+the softmax is one Numba kernel per row
 (`symbolic/fastmath.py`'s `RowSoftmax`, with the vectorized `exp`) where
 scikit-learn makes four NumPy passes; before that kernel, PyTensor's `Softmax`
 called libm's `exp` one element at a time and the standalone estimators were at par
