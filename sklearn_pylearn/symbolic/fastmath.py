@@ -342,27 +342,40 @@ def _contiguous_expand_dims(fgraph, node):
 
 @_kernel
 def _row_softmax(z, log):
+    # In float64 whatever z's dtype (float32 is rounded once, by the caller).
     n, m = z.shape
-    out = np.empty((n, m), dtype=z.dtype)
-    e = np.empty(m, dtype=np.float64)
+    tops = np.empty(n)
+    e = np.empty((n, m))
     for i in range(n):
         top = -np.inf
         for j in range(m):
-            # NaN must win, as in np.max: then the whole row is NaN.
-            top = z[i, j] if z[i, j] > top or z[i, j] != z[i, j] else top
-        # A branch-free loop with no reduction: LLVM vectorizes exp64 here.
+            # A NaN never wins here, yet still makes its whole row NaN (through
+            # exp64 and the row's total), as NumPy's max would.
+            top = z[i, j] if z[i, j] > top else top
+        tops[i] = top
         for j in range(m):
-            e[j] = exp64(np.float64(z[i, j]) - top)
+            e[i, j] = np.float64(z[i, j]) - top
+    # One long loop, not one per row: with a few classes per row, the vector
+    # loop's scalar remainder would be most of the work.
+    flat = e.reshape(n * m)
+    for k in range(n * m):
+        flat[k] = exp64(flat[k])
+    if not log:
+        for i in range(n):
+            total = 0.0
+            for j in range(m):
+                total += e[i, j]
+            for j in range(m):
+                e[i, j] = e[i, j] / total
+        return e
+    out = np.empty((n, m))
+    for i in range(n):
         total = 0.0
         for j in range(m):
-            total += e[j]
-        if log:
-            lse = log64(total)
-            for j in range(m):
-                out[i, j] = (np.float64(z[i, j]) - top) - lse
-        else:
-            for j in range(m):
-                out[i, j] = e[j] / total
+            total += e[i, j]
+        lse = log64(total)
+        for j in range(m):
+            out[i, j] = (np.float64(z[i, j]) - tops[i]) - lse
     return out
 
 
@@ -398,10 +411,17 @@ class RowSoftmax(Op):
 @register_funcify_default_op_cache_key(RowSoftmax)
 def _numba_row_softmax(op, node, **kwargs):
     log = op.log
+    if node.outputs[0].type.dtype == "float64":
 
-    @numba.njit(cache=False)
-    def row_softmax(z):
-        return _row_softmax(z, log)
+        @numba.njit(cache=False)
+        def row_softmax(z):
+            return _row_softmax(z, log)
+
+    else:
+
+        @numba.njit(cache=False)
+        def row_softmax(z):
+            return _row_softmax(z, log).astype(np.float32)
 
     return row_softmax, KERNEL_VERSION_INT
 
