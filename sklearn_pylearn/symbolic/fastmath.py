@@ -385,10 +385,28 @@ class RowSoftmax(Op):
     PyTensor links ``Softmax`` and ``LogSoftmax`` as separate functions whose
     inner graphs it rewrites in its own mode, without the kernels of this module:
     their ``exp`` stays a scalar libm call, and each step allocates an array. This
-    op computes each row in one pass with :func:`exp64` (float32 in float64,
-    rounded once). It appears only in compiled Numba graphs (the rewrite of
-    :func:`fast_math_mode` puts it there, after gradients are taken), so it has
-    no gradient of its own.
+    op takes the rows' maxima, then :func:`exp64` over the whole block in one
+    vectorized loop, then the rows' totals (float32 in float64, rounded once);
+    NaN and infinite rows come out as NumPy's. It appears only in compiled Numba
+    graphs (the rewrite of :func:`fast_math_mode` puts it there, after gradients
+    are taken), so it has no gradient of its own.
+
+    Parameters
+    ----------
+    log : bool, default=False
+        Log-softmax instead of softmax.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pytensor.tensor as pt
+    >>> from sklearn_pylearn.symbolic.compile import compile_function
+    >>> x = pt.matrix("x")
+    >>> f = compile_function([x], pt.special.softmax(x, axis=1))
+    >>> "RowSoftmax" in f.graph_str()
+    True
+    >>> f(np.array([[0.0, np.log(3.0)]])).round(6)
+    array([[0.25, 0.75]])
     """
 
     __props__ = ("log",)
@@ -408,10 +426,13 @@ class RowSoftmax(Op):
         output_storage[0][0] = out.astype(inputs[0].dtype)
 
 
-@register_funcify_default_op_cache_key(RowSoftmax)
+@register_funcify_and_cache_key(RowSoftmax)
 def _numba_row_softmax(op, node, **kwargs):
     log = op.log
-    if node.outputs[0].type.dtype == "float64":
+    dtype = node.outputs[0].type.dtype
+    # The dtype is in the key: the float32 function differs (it rounds).
+    key = f"sklearn_pylearn.fastmath.row_softmax.{log}.{dtype}.v{KERNEL_VERSION}"
+    if dtype == "float64":
 
         @numba.njit(cache=False)
         def row_softmax(z):
@@ -423,7 +444,7 @@ def _numba_row_softmax(op, node, **kwargs):
         def row_softmax(z):
             return _row_softmax(z, log).astype(np.float32)
 
-    return row_softmax, KERNEL_VERSION_INT
+    return row_softmax, key
 
 
 @node_rewriter([Softmax, LogSoftmax])
