@@ -385,11 +385,12 @@ class RowSoftmax(Op):
     PyTensor links ``Softmax`` and ``LogSoftmax`` as separate functions whose
     inner graphs it rewrites in its own mode, without the kernels of this module:
     their ``exp`` stays a scalar libm call, and each step allocates an array. This
-    op takes the rows' maxima, then :func:`exp64` over the whole block in one
+    op takes the rows' maxima, then ``exp64`` over the whole block in one
     vectorized loop, then the rows' totals (float32 in float64, rounded once);
     NaN and infinite rows come out as NumPy's. It appears only in compiled Numba
-    graphs (the rewrite of :func:`fast_math_mode` puts it there, after gradients
-    are taken), so it has no gradient of its own.
+    graphs (the rewrite of
+    :func:`~sklearn_pylearn.symbolic.fastmath.fast_math_mode` puts it there,
+    after gradients are taken), so it has no gradient of its own.
 
     Parameters
     ----------
