@@ -148,6 +148,21 @@ def test_each_dtype_and_method_has_its_own_entry(count_builds):
     assert est.predict_proba(X.astype(np.float32)).dtype == np.float32
 
 
+@pytest.mark.parametrize("kind", ["scaler", "logreg", "mlp"])
+def test_memoised_functions_skip_input_checks_yet_take_any_layout(kind):
+    # The memo fixes each input's type, so PyTensor's per-call checks are off;
+    # strided, Fortran-ordered and float32 data still give the right answer.
+    X, y = _digits_like()
+    est = _fitted(kind, X, y)
+    method = getattr(est, _method(kind))
+    expected = method(X)
+    assert all(entry.fn.trust_input for entry in _memo_of(est).values())
+    wide = np.hstack([X, np.zeros_like(X)])[:, : X.shape[1]]
+    np.testing.assert_allclose(method(wide), expected, rtol=1e-12)
+    np.testing.assert_allclose(method(np.asfortranarray(X)), expected, rtol=1e-12)
+    np.testing.assert_allclose(method(X.astype(np.float32)), expected, rtol=1e-4)
+
+
 def test_a_compile_mode_change_is_honoured_after_the_first_call(count_builds):
     from sklearn_pylearn import config_context
 

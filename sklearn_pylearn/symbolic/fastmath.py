@@ -29,6 +29,8 @@ from numba import types
 from numba.cpython.unsafe.tuple import tuple_setitem
 from numba.extending import intrinsic
 from pytensor.compile.mode import Mode, get_mode, optdb
+from pytensor.graph.basic import Apply
+from pytensor.graph.op import Op
 from pytensor.graph.rewriting.basic import in2out, node_rewriter
 from pytensor.link.numba.dispatch.basic import (
     register_funcify_and_cache_key,
@@ -39,11 +41,13 @@ from pytensor.scalar import basic as ps
 from pytensor.scalar import math as psm
 from pytensor.tensor import elemwise as pt_elemwise
 from pytensor.tensor.elemwise import DimShuffle, Elemwise
+from pytensor.tensor.special import LogSoftmax, Softmax
 
 __all__ = [
     "KERNELS",
     "FAST_OPS",
     "ContiguousExpandDims",
+    "RowSoftmax",
     "fast_math_mode",
     "REWRITE_NAME",
 ]
@@ -336,10 +340,130 @@ def _contiguous_expand_dims(fgraph, node):
     ]
 
 
+@_kernel
+def _row_softmax(z, log):
+    # In float64 whatever z's dtype (float32 is rounded once, by the caller).
+    n, m = z.shape
+    tops = np.empty(n)
+    e = np.empty((n, m))
+    for i in range(n):
+        top = -np.inf
+        for j in range(m):
+            # A NaN never wins here, yet still makes its whole row NaN (through
+            # exp64 and the row's total), as NumPy's max would.
+            top = z[i, j] if z[i, j] > top else top
+        tops[i] = top
+        for j in range(m):
+            e[i, j] = np.float64(z[i, j]) - top
+    # One long loop, not one per row: with a few classes per row, the vector
+    # loop's scalar remainder would be most of the work.
+    flat = e.reshape(n * m)
+    for k in range(n * m):
+        flat[k] = exp64(flat[k])
+    if not log:
+        for i in range(n):
+            total = 0.0
+            for j in range(m):
+                total += e[i, j]
+            for j in range(m):
+                e[i, j] = e[i, j] / total
+        return e
+    out = np.empty((n, m))
+    for i in range(n):
+        total = 0.0
+        for j in range(m):
+            total += e[i, j]
+        lse = log64(total)
+        for j in range(m):
+            out[i, j] = (np.float64(z[i, j]) - tops[i]) - lse
+    return out
+
+
+class RowSoftmax(Op):
+    """Softmax (or log-softmax) along the rows of a matrix, as one Numba kernel.
+
+    PyTensor links ``Softmax`` and ``LogSoftmax`` as separate functions whose
+    inner graphs it rewrites in its own mode, without the kernels of this module:
+    their ``exp`` stays a scalar libm call, and each step allocates an array. This
+    op takes the rows' maxima, then ``exp64`` over the whole block in one
+    vectorized loop, then the rows' totals (float32 in float64, rounded once);
+    NaN and infinite rows come out as NumPy's. It appears only in compiled Numba
+    graphs (the rewrite of
+    :func:`~sklearn_pylearn.symbolic.fastmath.fast_math_mode` puts it there,
+    after gradients are taken), so it has no gradient of its own.
+
+    Parameters
+    ----------
+    log : bool, default=False
+        Log-softmax instead of softmax.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pytensor.tensor as pt
+    >>> from sklearn_pylearn.symbolic.compile import compile_function
+    >>> x = pt.matrix("x")
+    >>> f = compile_function([x], pt.special.softmax(x, axis=1))
+    >>> "RowSoftmax" in f.graph_str()
+    True
+    >>> f(np.array([[0.0, np.log(3.0)]])).round(6)
+    array([[0.25, 0.75]])
+    """
+
+    __props__ = ("log",)
+
+    def __init__(self, log: bool = False):
+        self.log = bool(log)
+
+    def make_node(self, x):
+        return Apply(self, [x], [x.type()])
+
+    def perform(self, node, inputs, output_storage):
+        z = np.asarray(inputs[0], dtype=np.float64)
+        shifted = z - z.max(axis=1, keepdims=True)
+        e = np.exp(shifted)
+        total = e.sum(axis=1, keepdims=True)
+        out = shifted - np.log(total) if self.log else e / total
+        output_storage[0][0] = out.astype(inputs[0].dtype)
+
+
+@register_funcify_and_cache_key(RowSoftmax)
+def _numba_row_softmax(op, node, **kwargs):
+    log = op.log
+    dtype = node.outputs[0].type.dtype
+    # The dtype is in the key: the float32 function differs (it rounds).
+    key = f"sklearn_pylearn.fastmath.row_softmax.{log}.{dtype}.v{KERNEL_VERSION}"
+    if dtype == "float64":
+
+        @numba.njit(cache=False)
+        def row_softmax(z):
+            return _row_softmax(z, log)
+
+    else:
+
+        @numba.njit(cache=False)
+        def row_softmax(z):
+            return _row_softmax(z, log).astype(np.float32)
+
+    return row_softmax, key
+
+
+@node_rewriter([Softmax, LogSoftmax])
+def _row_softmax_op(fgraph, node):
+    if type(node.op) not in (Softmax, LogSoftmax):
+        return None
+    (x,) = node.inputs
+    if x.type.ndim != 2 or x.type.dtype not in _FLOAT_DTYPES:
+        return None
+    if tuple(node.op.axis or ()) not in ((1,), (-1,)):
+        return None
+    return [RowSoftmax(log=type(node.op) is LogSoftmax)(x)]
+
+
 # Off by default (no "fast_run" tag): fast_math_mode includes it for Numba modes.
 optdb.register(
     REWRITE_NAME,
-    in2out(_use_fast_kernels, _contiguous_expand_dims),
+    in2out(_use_fast_kernels, _contiguous_expand_dims, _row_softmax_op),
     REWRITE_TAG,
     position=48.6,
 )

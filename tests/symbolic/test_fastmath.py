@@ -8,6 +8,7 @@ from sklearn_pylearn.symbolic.fastmath import (
     FAST_OPS,
     KERNELS,
     ContiguousExpandDims,
+    RowSoftmax,
     fast_math_mode,
 )
 
@@ -155,3 +156,69 @@ def test_expand_dims_become_contiguous_reshapes(expand):
     strided = np.arange(8.0)[::2] / 10  # a non-contiguous vector still works
     vec = strided if expand(v).type.shape[0] == 1 else strided[:3]
     np.testing.assert_allclose(fn(data, vec), np.tanh(data + expand(vec)))
+
+
+def _softmax_ref(z, log):
+    z = z.astype(np.float64)
+    shifted = z - z.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    total = e.sum(axis=1, keepdims=True)
+    return shifted - np.log(total) if log else e / total
+
+
+def _softmax_fn(log, dtype="float64"):
+    x = pt.matrix("x", dtype=dtype)
+    fn = pt.special.log_softmax if log else pt.special.softmax
+    compiled = compile_function([x], fn(x, axis=1))
+    ops = [type(node.op) for node in compiled.fn.maker.fgraph.toposort()]
+    assert RowSoftmax in ops, ops
+    return compiled
+
+
+@pytest.mark.parametrize("log", [False, True])
+def test_row_softmax_matches_numpy(log):
+    rng = np.random.default_rng(0)
+    z = np.concatenate(
+        [rng.normal(size=(300, 7)), rng.normal(scale=300.0, size=(300, 7))]
+    )
+    got = _softmax_fn(log)(z)
+    np.testing.assert_allclose(got, _softmax_ref(z, log), rtol=1e-14, atol=1e-300)
+
+
+@pytest.mark.parametrize("log", [False, True])
+def test_row_softmax_keeps_nan_and_infinite_rows_as_numpy(log):
+    z = np.array(
+        [[0.0, np.nan, 1.0], [-np.inf, 0.0, 1.0], [np.inf, 0.0, 1.0], [-np.inf] * 3]
+    )
+    with np.errstate(all="ignore"):
+        want = _softmax_ref(z, log)
+    got = _softmax_fn(log)(z)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    finite = ~np.isnan(want)
+    np.testing.assert_allclose(got[finite], want[finite], rtol=1e-14)
+
+
+@pytest.mark.parametrize("log", [False, True])
+def test_row_softmax_float32_is_rounded_once(log):
+    z = np.random.default_rng(1).normal(scale=5.0, size=(200, 10)).astype(np.float32)
+    got = _softmax_fn(log, "float32")(z)
+    assert got.dtype == np.float32
+    want = _softmax_ref(z, log).astype(np.float32)
+    assert _ulps(got, want).max() <= 1
+
+
+def test_softmax_over_other_axes_is_left_to_pytensor():
+    x = pt.matrix("x")
+    fn = compile_function([x], pt.special.softmax(x, axis=0))
+    ops = [type(node.op) for node in fn.fn.maker.fgraph.toposort()]
+    assert RowSoftmax not in ops
+    z = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_allclose(fn(z), _softmax_ref(z.T, False).T)
+
+
+@pytest.mark.parametrize("log", [False, True])
+def test_row_softmax_python_implementation(log):
+    x = pt.matrix("x")
+    fn = pytensor.function([x], RowSoftmax(log)(x), mode="FAST_COMPILE")
+    z = np.random.default_rng(2).normal(size=(4, 3))
+    np.testing.assert_allclose(fn(z), _softmax_ref(z, log), rtol=1e-14)
