@@ -17,6 +17,7 @@ Examples
 True
 """
 
+from ..runtime import register_trusted
 from ._learners import PCD, SGD, Adam, CDk, Learner, Momentum
 from ._leaves import HyperParam, Input, Param, RandomStream
 from ._model import Annotation, Model
@@ -39,6 +40,12 @@ from ._transforms import (
     softmax,
     squared_error,
     tanh,
+)
+
+# Graph objects store plain data only (see _serialize.py): skops may load them,
+# and the runtime's checkpoint loader may build them.
+register_trusted(
+    Model, Node, Input, Param, HyperParam, RandomStream, Learner, SGD, Adam, CDk, PCD
 )
 
 __all__ = [

@@ -55,6 +55,7 @@ class Learner(Node):
 
     kind = "learner"
     _n_state = 0
+    _transient = ("_memo", "_steps")
 
     def __init__(self, cost: Node, params: Sequence[Param], grads, hyper, parents):
         self.all_params = params is None
@@ -190,11 +191,6 @@ class Learner(Node):
         self.state = {}
         self.n_updates = 0
         self._steps = {}
-
-    def __getstate__(self):
-        state = super().__getstate__()
-        state["_steps"] = {}
-        return state
 
 
 def _trainable(cost: Node) -> list[Param]:

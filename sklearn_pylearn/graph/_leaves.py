@@ -16,7 +16,7 @@ import pytensor.tensor as pt
 from pytensor.graph.basic import Variable
 from pytensor.tensor.random.type import random_generator_type
 
-from ._node import Node
+from ._node import Node, raw_deepcopy
 
 __all__ = ["HyperParam", "Input", "Leaf", "Param", "RandomStream"]
 
@@ -38,6 +38,33 @@ class Leaf:
     def feed(self, arrays: dict, batch: int | None) -> Any:
         """The value that feeds this leaf in one evaluation."""
         raise NotImplementedError
+
+    _transient: tuple = ()
+
+    def _raw_state(self) -> dict:
+        state = dict(vars(self))
+        for name in self._transient:
+            state[name] = {}
+        return state
+
+    def __getstate__(self):
+        # Plain data (its graph, its value): pickle and skops store the same thing.
+        from ._serialize import graph_state
+
+        return {"graph": graph_state({"self": self})}
+
+    def __setstate__(self, state):
+        from ._serialize import restore_graph
+
+        restore_graph(state["graph"], first=self)
+
+    def __deepcopy__(self, memo):
+        return raw_deepcopy(self, memo)
+
+    def __copy__(self):
+        twin = type(self).__new__(type(self))
+        vars(twin).update(vars(self))
+        return twin
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r})"
@@ -76,6 +103,7 @@ class Input(Leaf, Node):
     """
 
     kind = "input"
+    _transient = ("_memo",)
 
     def __init__(
         self,

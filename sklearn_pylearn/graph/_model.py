@@ -353,6 +353,31 @@ class Model:
         twin.outputs = dict(self.outputs)
         return twin
 
+    def __getstate__(self) -> dict:
+        # Plain data only (the structure: which ops, wired how; annotations;
+        # parameter arrays), so pickle and skops store the same thing and skops
+        # loads it without running untrusted code. Compiled functions are never
+        # stored.
+        from ._serialize import graph_state
+
+        return {"graph": graph_state(dict(vars(self)))}
+
+    def __setstate__(self, state: dict) -> None:
+        from ._serialize import restore_graph
+
+        vars(self).update(restore_graph(state["graph"]))
+
+    def __copy__(self) -> Model:
+        twin = type(self).__new__(type(self))
+        vars(twin).update(vars(self))
+        return twin
+
+    def __deepcopy__(self, memo) -> Model:
+        twin = type(self).__new__(type(self))
+        memo[id(self)] = twin
+        vars(twin).update(_copy.deepcopy(dict(vars(self)), memo))
+        return twin
+
     def __sklearn_clone__(self) -> Model:
         # scikit-learn's clone() of an estimator holding a model: a deep copy, so
         # that clones never share parameters or hyper-parameters.

@@ -356,26 +356,53 @@ class Node:
         args = ", ".join(p.name or p.kind for p in self.parents)
         return f"<{label}({args})>"
 
-    def __getstate__(self):
+    # Attributes that are caches (compiled functions): never stored or copied.
+    _transient: tuple = ("_memo",)
+
+    def _raw_state(self) -> dict:
         state = dict(vars(self))
-        state["_memo"] = {}
+        for name in self._transient:
+            state[name] = {}
         return state
 
-    def __deepcopy__(self, memo):
-        twin = type(self).__new__(type(self))
-        memo[id(self)] = twin
-        state = _copy.deepcopy(self.__getstate__(), memo)
-        twin.__setstate__(state)
-        return twin
+    def __getstate__(self):
+        # Plain data (structure, arrays): pickle and skops store the same thing.
+        from ._serialize import graph_state
+
+        return {"graph": graph_state({"self": self})}
 
     def __setstate__(self, state):
-        vars(self).update(state)
+        from ._serialize import restore_graph
+
+        restore_graph(state["graph"], first=self)
+
+    def __deepcopy__(self, memo):
+        return raw_deepcopy(self, memo)
+
+    def __copy__(self):
+        twin = type(self).__new__(type(self))
+        vars(twin).update(vars(self))
+        return twin
+
+    def _restored(self) -> None:
+        """Called once a graph was restored from plain data (re-tags placeholders)."""
+        if self.kind in ("time_slice", "recurrent"):
+            setattr(self.expr.tag, self.kind, self)
 
     def __hash__(self):
         return id(self)
 
     def __eq__(self, other):
         return self is other
+
+
+def raw_deepcopy(obj, memo):
+    """A deep copy of a node or leaf through its attributes (new parameters and
+    variables; caches left out)."""
+    twin = type(obj).__new__(type(obj))
+    memo[id(obj)] = twin
+    vars(twin).update(_copy.deepcopy(obj._raw_state(), memo))
+    return twin
 
 
 def _affected(nodes: list[Node], mapping: dict, leaf_ids: set) -> dict:
