@@ -159,3 +159,66 @@ def test_randomized_search_samples_the_model_distributions(digits):
     ).fit(X, y_)
     assert 0.01 <= search.best_params_["model__train__learning_rate"] <= 1.0
     assert isinstance(HyperParam("h", 1.0).distribution, type(None))
+
+
+_KILL_SCRIPT = """
+import logging, sys, warnings, numpy as np
+from sklearn.datasets import load_digits
+from sklearn_pylearn.graph.macros import DBN
+from sklearn_pylearn.neural_network import GraphClassifier
+warnings.simplefilter("ignore")
+logging.basicConfig(level=logging.WARNING)  # says what it resumed
+X, y = load_digits(return_X_y=True)
+X, y = X[:300] / 16.0, y[:300]
+clf = GraphClassifier(
+    DBN(64, [24], 10, finetune_learning_rate=0.3), learners=["rbm1", "learner"],
+    max_iter=int(sys.argv[2]), tol=0.0, n_iter_no_change=1000, batch_size=20,
+    random_state=0, checkpoint_dir=sys.argv[1],
+)
+print("READY", flush=True)
+clf.fit(X, y)
+np.savez(sys.argv[3], proba=clf.predict_proba(X),
+         **{f"p{i}": p.value for i, p in enumerate(clf.model_.parameters())})
+"""
+
+
+def test_a_fit_killed_with_sigkill_resumes_bit_identically(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"}
+
+    def run(directory, out, wait=True):
+        args = [sys.executable, "-c", _KILL_SCRIPT, str(directory), "40", str(out)]
+        return (subprocess.run if wait else subprocess.Popen)(
+            args, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+
+    done = run(tmp_path / "reference", tmp_path / "reference.npz")
+    assert done.returncode == 0, done.stderr.decode()
+    proc = run(tmp_path / "ckpt", tmp_path / "killed.npz", wait=False)
+    first = tmp_path / "ckpt" / "rbm1"
+    deadline = time.monotonic() + 300
+    # Killed once the first learner (the RBM) has checkpointed: during (or just
+    # after) the second one.
+    while not (first.is_dir() and any(first.iterdir())):
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert time.monotonic() < deadline, "the fit never checkpointed its RBM"
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    assert not (tmp_path / "killed.npz").exists()
+    done = run(tmp_path / "ckpt", tmp_path / "resumed.npz")
+    log = done.stderr.decode()
+    assert done.returncode == 0, log
+    assert "loaded the finished fit (epoch 40) from checkpoint_dir" in log  # the RBM
+    with np.load(tmp_path / "reference.npz") as ref:
+        with np.load(tmp_path / "resumed.npz") as got:
+            assert sorted(got.files) == sorted(ref.files)
+            for key in ref.files:
+                assert got[key].tobytes() == ref[key].tobytes(), key
