@@ -25,7 +25,7 @@ from ..symbolic.energy import (
 )
 from ..symbolic.updates import adam, sgd
 from ._leaves import HyperParam, Param, RandomStream
-from ._node import Node, compile_graph
+from ._node import Node, annotate, compile_graph
 
 __all__ = ["Adam", "CDk", "Learner", "Momentum", "PCD", "SGD"]
 
@@ -72,6 +72,14 @@ class Learner(Node):
             raise ValueError(
                 f"{type(self).__name__}: got {len(grads)} gradients for "
                 f"{len(params)} parameters; pass grad(cost, params)."
+            )
+        from ._recurrence import free_time_slices
+
+        if free_time_slices([cost.expr]):
+            raise ValueError(
+                f"{type(self).__name__}: the cost reads time slices outside a loop "
+                "(a per-step expression); build it on loop(...) or delayed(...) "
+                "sequences instead."
             )
         super().__init__(
             cost.expr, parents, kind=type(self).__name__, size=1, owned=list(hyper)
@@ -222,6 +230,9 @@ class SGD(Learner):
         recompiles).
     momentum : float, default=0.0
     nesterov : bool, default=False
+    annotations : str or sequence of str, optional
+        Annotation path (outermost first) of the learner and its
+        hyper-parameters (e.g. ``"finetune"``).
 
     Examples
     --------
@@ -246,6 +257,7 @@ class SGD(Learner):
         learning_rate=0.1,
         momentum=0.0,
         nesterov=False,
+        annotations=None,
     ):
         cost = _check_cost(cost, "SGD")
         hyper = [
@@ -255,6 +267,7 @@ class SGD(Learner):
         parents = [cost, *(grads or [])]
         super().__init__(cost, params, grads, hyper, parents)
         self.nesterov = bool(nesterov)
+        annotate(self, annotations, parents, "SGD")
 
     def _rule(self, p_vars, s_vars, live):
         new_p, new_v = sgd(
@@ -269,7 +282,14 @@ class SGD(Learner):
 
 
 def Momentum(
-    cost, params=None, grads=None, *, learning_rate=0.1, momentum=0.9, nesterov=False
+    cost,
+    params=None,
+    grads=None,
+    *,
+    learning_rate=0.1,
+    momentum=0.9,
+    nesterov=False,
+    annotations=None,
 ) -> SGD:
     """SGD with (Nesterov) momentum: :class:`SGD` with ``momentum=0.9`` by default.
 
@@ -289,11 +309,16 @@ def Momentum(
         learning_rate=learning_rate,
         momentum=momentum,
         nesterov=nesterov,
+        annotations=annotations,
     )
 
 
 class Adam(Learner):
     """Adam (Kingma and Ba), scikit-learn's AdamOptimizer rule.
+
+    Parameters are :class:`SGD`'s (``annotations`` included), with
+    ``learning_rate=0.001``, ``beta_1``, ``beta_2`` and ``epsilon`` as
+    hyper-parameters.
 
     Examples
     --------
@@ -318,6 +343,7 @@ class Adam(Learner):
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
+        annotations=None,
     ):
         cost = _check_cost(cost, "Adam")
         hyper = [
@@ -327,6 +353,7 @@ class Adam(Learner):
             HyperParam("epsilon", epsilon),
         ]
         super().__init__(cost, params, grads, hyper, [cost, *(grads or [])])
+        annotate(self, annotations, [cost, *(grads or [])], "Adam")
 
     def _rule(self, p_vars, s_vars, live):
         h = {k: v.var for k, v in self.hyper.items()}
@@ -394,6 +421,9 @@ class CDk(Learner):
     learning_rate : float, default=0.1
     seed : int, default=0
         Seeds the Gibbs sampler and the pseudo-likelihood's choice of units.
+    annotations : str or sequence of str, optional
+        Annotation path of the learner, its cost and what they own (``b_vis``,
+        the learning rate), e.g. ``["rbm1", "CDk"]``.
 
     Examples
     --------
@@ -418,6 +448,7 @@ class CDk(Learner):
         cost="pseudolikelihood",
         learning_rate=0.1,
         seed=0,
+        annotations=None,
     ):
         where = type(self).__name__
         if sampler not in _SAMPLERS:
@@ -443,6 +474,7 @@ class CDk(Learner):
         self.owned = (b, *self.owned, self.gibbs, self.monitor_rng)
         self.visible = v
         self.chains = None
+        annotate(self, annotations, [h, v], where)
 
     def _monitor(self, v, W, b, c, visible):
         if self.cost_kind == "pseudolikelihood" and visible == "bernoulli":

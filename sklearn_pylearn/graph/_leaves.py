@@ -22,9 +22,14 @@ __all__ = ["HyperParam", "Input", "Leaf", "Param", "RandomStream"]
 
 
 class Leaf:
-    """Base of the graph's leaves: a named root variable with a value."""
+    """Base of the graph's leaves: a named root variable with a value.
+
+    ``annotations``: the set of annotation names the transforms that made it were
+    given (``dotW_b(x, 300, annotations="rbm1")``).
+    """
 
     kind = "leaf"
+    annotations: frozenset = frozenset()
 
     def __init__(self, name: str, var: Variable):
         if not isinstance(name, str) or not name:
@@ -278,13 +283,15 @@ class Param(Leaf):
 
     def copy(self) -> Param:
         """A new parameter (new variable) with a copy of the value and settings."""
-        return Param(
+        twin = Param(
             self.name,
             self.value.copy(),
             tags=set(self.tags),
             frozen=self.frozen,
             max_norm=self.max_norm,
         )
+        twin.annotations = set(self.annotations)
+        return twin
 
     def __repr__(self) -> str:
         flag = ", frozen" if self.frozen else ""

@@ -130,6 +130,17 @@ class Model:
         self.name = name
         self._inputs = None if inputs is None else list(inputs)
         self.root = Annotation(name, [])
+        self._annotate_from_nodes()
+
+    def _annotate_from_nodes(self) -> None:
+        """Put the nodes that transforms annotated (``annotations=``) in the tree."""
+        for node in self.nodes():
+            where = self.root
+            for name in node.annotations:
+                child = next((c for c in where.children if c.name == name), None)
+                where = child if child is not None else where.add(Annotation(name, []))
+            if node.annotations and all(n is not node for n in where.nodes):
+                where.nodes.append(node)
 
     # -- structure --------------------------------------------------------------------
     @property

@@ -22,7 +22,15 @@ from pytensor.tensor.random.type import RandomGeneratorType
 from .._config import get_config
 from ..symbolic.compile import compile_function, is_cached
 
-__all__ = ["GraphFunction", "Node", "compile_graph", "evaluate", "leaf_of", "rebuild"]
+__all__ = [
+    "GraphFunction",
+    "Node",
+    "annotate",
+    "compile_graph",
+    "evaluate",
+    "leaf_of",
+    "rebuild",
+]
 
 
 def leaf_of(var: Variable):
@@ -87,7 +95,10 @@ class GraphFunction:
         # trusted: the leaves feed arrays of the graph's ndims (Input.feed checks
         # what a caller passes, Param.value converts), so a learner's step may
         # skip PyTensor's per-call input checks, as the training steps do.
-        outputs = list(outputs)
+        from ._recurrence import per_step
+
+        # Per-step expressions of time slices, outside any loop: a map over time.
+        outputs = [per_step(o) for o in outputs]
         self.leaves = leaves_of(outputs + list(state_vars))
         self.constants = [
             leaf for leaf in self.leaves if getattr(leaf, "constant", False)
@@ -214,6 +225,8 @@ class Node:
     """
 
     kind = "node"
+    # The annotation path a transform's ``annotations=`` gave (outermost first).
+    annotations: tuple = ()
 
     def __init__(
         self,
@@ -403,6 +416,59 @@ def raw_deepcopy(obj, memo):
     memo[id(obj)] = twin
     vars(twin).update(_copy.deepcopy(obj._raw_state(), memo))
     return twin
+
+
+def annotation_path(annotations, where: str) -> tuple[str, ...]:
+    """``annotations`` (a str, or a sequence of str from the outermost) as a tuple."""
+    if annotations is None:
+        return ()
+    path = (annotations,) if isinstance(annotations, str) else annotations
+    try:
+        path = tuple(path)
+    except TypeError:
+        path = None
+    if not path or not all(isinstance(a, str) and a for a in path):
+        raise TypeError(
+            f"{where}: annotations must be a non-empty str or a sequence of them "
+            f"(outermost first, e.g. ['rbm1', 'hidden']), got {annotations!r}."
+        )
+    return path
+
+
+def annotate(node, annotations, below=(), where: str = "annotate"):
+    """Annotate what a transform made: ``node`` and every node under it down to
+    (not including) the nodes ``below`` (the transform's inputs), and every
+    parameter and hyper-parameter those nodes own.
+
+    ``annotations`` is a str or a sequence of str, outermost first:
+    ``["rbm1", "hidden"]`` puts the nodes in the annotation ``hidden`` inside
+    ``rbm1`` of any :class:`~sklearn_pylearn.graph.Model` built on them (the
+    seed's "a transform could have an optional annotations argument and it will
+    add that string to all parameters and hyper-parameters"). Returns ``node``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_pylearn.graph import Input, dotW_b
+    >>> x = Input("x", np.ones((1, 2)))
+    >>> a = annotate(dotW_b(x, n=3), ["rbm1", "hidden"], below=[x])
+    >>> a.annotations, sorted(a.parameters()[0].annotations)
+    (('rbm1', 'hidden'), ['hidden', 'rbm1'])
+    """
+    path = annotation_path(annotations, where)
+    if not path:
+        return node
+    nodes = list(node) if isinstance(node, (list, tuple)) else [node]
+    stop = {id(n) for b in below for n in b.ancestors()}
+    for top in nodes:
+        for n in top.ancestors():
+            if id(n) in stop:
+                continue
+            stop.add(id(n))
+            n.annotations = path
+            for leaf in n.owned:
+                leaf.annotations = set(leaf.annotations) | set(path)
+    return node
 
 
 def _affected(nodes: list[Node], mapping: dict, leaf_ids: set) -> dict:
