@@ -59,9 +59,14 @@ class Leaf:
         return {"graph": graph_state({"self": self})}
 
     def __setstate__(self, state):
-        from ._serialize import restore_graph
+        from ._serialize import set_state
 
-        restore_graph(state["graph"], first=self)
+        set_state(self, state)
+
+    def __reduce_ex__(self, protocol):
+        from ._serialize import pickle_reduce
+
+        return pickle_reduce(self)
 
     def __deepcopy__(self, memo):
         return raw_deepcopy(self, memo)

@@ -376,7 +376,18 @@ class Model:
     def __setstate__(self, state: dict) -> None:
         from ._serialize import restore_graph
 
-        vars(self).update(restore_graph(state["graph"]))
+        if "raw" in state:  # pickled with what has no plain form (see below)
+            vars(self).update(state["raw"])
+        else:
+            vars(self).update(restore_graph(state["graph"]))
+
+    def _raw_state(self) -> dict:
+        return dict(vars(self))
+
+    def __reduce_ex__(self, protocol):
+        from ._serialize import pickle_reduce
+
+        return pickle_reduce(self)
 
     def __copy__(self) -> Model:
         twin = type(self).__new__(type(self))

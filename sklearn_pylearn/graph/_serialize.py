@@ -21,10 +21,12 @@ come back from the compile cache on first use.
 
 from __future__ import annotations
 
+import copyreg
 import importlib
 import inspect
 import json
 import numbers
+import weakref
 from typing import Any
 
 import numpy as np
@@ -39,7 +41,7 @@ from pytensor.tensor.random.type import RandomGeneratorType, random_generator_ty
 from pytensor.tensor.type import TensorType
 from pytensor.tensor.type_other import NoneConst, NoneTypeT
 
-__all__ = ["GraphStateError", "graph_state", "restore_graph"]
+__all__ = ["GraphStateError", "graph_state", "pickle_reduce", "restore_graph"]
 
 FORMAT = 1
 _INLINE = 64  # arrays of at most this many entries are kept in the JSON text
@@ -541,3 +543,47 @@ def restore_graph(state: dict, first: Any = None) -> dict:
         if restored is not None:
             restored()
     return {k: dec.value(v) for k, v in state["attrs"].items()}
+
+
+# Graph objects found to have no plain-data form: pickled as objects, all of them
+# (a model's nodes and leaves must be pickled in one form to stay wired).
+_NO_PLAIN: weakref.WeakSet = weakref.WeakSet()
+
+
+def pickle_reduce(obj) -> tuple:
+    """``__reduce_ex__`` for graph objects: the plain-data state, or, for a graph
+    holding something without a plain form (an op from outside PyTensor), the
+    objects themselves: pickle (joblib) still stores it, skops (which asks
+    ``__getstate__``) refuses it with a :class:`GraphStateError` naming joblib.
+    """
+    if obj not in _NO_PLAIN:
+        try:
+            return (copyreg.__newobj__, (type(obj),), obj.__getstate__())
+        except GraphStateError:
+            _NO_PLAIN.update(_reachable(obj))
+    return (copyreg.__newobj__, (type(obj),), {"raw": obj._raw_state()})
+
+
+def _reachable(obj) -> list:
+    from ._model import Model
+    from ._node import Node
+
+    if isinstance(obj, Model):
+        nodes = obj.nodes()
+    elif isinstance(obj, Node):
+        nodes = obj.ancestors()
+    else:
+        return [obj]
+    found = [obj, *nodes]
+    for node in nodes:
+        found += node.leaves()
+    return found
+
+
+def set_state(obj, state: dict) -> dict | None:
+    """``__setstate__`` for graph objects (either form :func:`pickle_reduce` gave);
+    returns the restored attributes when ``obj`` is not object 0 of the graph."""
+    if "raw" in state:
+        vars(obj).update(state["raw"])
+        return None
+    return restore_graph(state["graph"], first=obj)
