@@ -9,7 +9,7 @@ parameters it does not replace.
 from __future__ import annotations
 
 import copy as _copy
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -228,16 +228,56 @@ class Model:
         return found
 
     def hyperparameters(self) -> dict:
-        """Every hyper-parameter of the model, by dotted annotation path."""
-        found: dict[str, Any] = {}
+        """Every hyper-parameter of the model, by its path.
+
+        The path is the deepest annotation holding the node that owns it, then
+        its name, joined by ``__`` (``rbm1__CDk__learning_rate``). Paths are
+        unique and depend only on the model's structure: when several
+        hyper-parameters would share one (two learners annotated together, each
+        with a ``learning_rate``), each gets its node's name (or kind) before its
+        own (``train__SGD__learning_rate``, ``train__Adam__learning_rate``), and
+        nodes of the same name are numbered in building order
+        (``train__SGD_1__learning_rate``, ``train__SGD_2__learning_rate``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_pylearn.graph import Input, SGD, dotW_b, squared_error
+        >>> x, y = Input("x", np.ones((2, 1))), Input("y", np.ones((2, 1)))
+        >>> cost = squared_error(dotW_b(x, n=1), y)
+        >>> first, second = SGD(cost), SGD(cost, momentum=0.9)
+        >>> model = Model({"first": first, "second": second})
+        >>> _ = model.annotate("train", [cost, first, second])
+        >>> sorted(model.hyperparameters())[:2]
+        ['train__SGD_1__learning_rate', 'train__SGD_1__momentum']
+        """
+        entries, seen = [], set()
         for node in self.nodes():
             for leaf in node.owned:
-                if leaf.kind == "hyperparam":
-                    key = self._path_of(node, leaf.name)
-                    found.setdefault(key, leaf)
+                if leaf.kind == "hyperparam" and id(leaf) not in seen:
+                    seen.add(id(leaf))
+                    entries.append((self._trail(node), node, leaf))
+        plain = Counter("__".join([*t, h.name]) for t, _, h in entries)
+        keys = [
+            [*t, h.name]
+            if plain["__".join([*t, h.name])] == 1
+            else [*t, node.name or node.kind, h.name]
+            for t, node, h in entries
+        ]
+        joined = Counter("__".join(k) for k in keys)
+        numbers: dict[str, int] = {}
+        found: dict[str, Any] = {}
+        for key, (_, _, leaf) in zip(keys, entries):
+            text = "__".join(key)
+            if joined[text] > 1:
+                numbers[text] = numbers.get(text, 0) + 1
+                key = [*key[:-2], f"{key[-2]}_{numbers[text]}", key[-1]]
+                text = "__".join(key)
+            found[text] = leaf
         return found
 
-    def _path_of(self, node: Node, leaf_name: str) -> str:
+    def _trail(self, node: Node) -> list[str]:
+        """The names of the annotations down to the deepest one holding ``node``."""
         path: list[str] = []
 
         def visit(ann, trail):
@@ -248,7 +288,7 @@ class Model:
                 visit(child, trail + [child.name])
 
         visit(self.root, [])
-        return "__".join(path + [leaf_name])
+        return path
 
     # -- surgery ----------------------------------------------------------------------
     def replace(

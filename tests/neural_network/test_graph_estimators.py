@@ -225,3 +225,39 @@ def test_a_fit_killed_with_sigkill_resumes_bit_identically(tmp_path):
             assert sorted(got.files) == sorted(ref.files)
             for key in ref.files:
                 assert got[key].tobytes() == ref[key].tobytes(), key
+
+
+def test_hyperparameters_of_learners_annotated_together_get_unique_paths(digits):
+    from sklearn_pylearn.graph import SGD, cross_entropy, softmax
+
+    x = Input("x", ndim=2, dtype="float64", size=64)
+    y = Input("y", ndim=1, dtype="int64")
+    out = softmax(dotW_b(x, 10, random_state=0), name="output")
+    cost = cross_entropy(out, y)
+    warmup, learner = SGD(cost, learning_rate=0.5), SGD(cost, learning_rate=0.01)
+    model = Model({"output": out, "warmup": warmup, "learner": learner})
+    model.annotate("train", [cost, warmup, learner])
+    clf = GraphClassifier(
+        model, learners=["warmup", "learner"], max_iter=2, batch_size=100
+    )
+    params = clf.get_params()
+    # Both learners' learning rates, each reachable (no path hides the other).
+    assert params["model__train__SGD_1__learning_rate"] == 0.5
+    assert params["model__train__SGD_2__learning_rate"] == 0.01
+    clf.set_params(model__train__SGD_2__learning_rate=0.02)
+    assert learner.hyper["learning_rate"].value == 0.02
+    assert warmup.hyper["learning_rate"].value == 0.5
+    X, y_ = digits
+    clf.fit(X, y_).predict(X)  # warm: compiles both steps and the prediction
+    before = compile_stats()["compiles"]
+    grid = {
+        "model__train__SGD_1__learning_rate": [0.1, 0.5],
+        "model__train__SGD_2__learning_rate": [0.01, 0.05],
+    }
+    search = GridSearchCV(clf, grid, cv=2).fit(X, y_)
+    assert compile_stats()["compiles"] == before
+    assert len(search.cv_results_["params"]) == 4
+    best = search.best_estimator_.model_.hyperparameters()
+    chosen = search.best_params_
+    for key in grid:
+        assert best[key.removeprefix("model__")].value == chosen[key]
