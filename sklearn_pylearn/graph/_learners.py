@@ -56,6 +56,7 @@ class Learner(Node):
     kind = "learner"
     _n_state = 0
     _transient = ("_memo", "_steps")
+    _kept_by_deepcopy = ("_steps",)
 
     def __init__(self, cost: Node, params: Sequence[Param], grads, hyper, parents):
         self.all_params = params is None

@@ -46,7 +46,7 @@ class Leaf:
 
     _transient: tuple = ()
 
-    def _raw_state(self) -> dict:
+    def _raw_state(self, deep_copy: bool = False) -> dict:
         state = dict(vars(self))
         for name in self._transient:
             state[name] = {}

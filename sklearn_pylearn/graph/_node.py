@@ -124,6 +124,17 @@ class GraphFunction:
         )
         self.const_values = tuple(h.value for h in self.constants)
 
+    def __deepcopy__(self, memo):
+        # A deep copy of a model (every fit, every clone) keeps its learners'
+        # built steps: the copy feeds the copied leaves to the SAME compiled
+        # function, so no gradient graph is built again.
+        twin = type(self).__new__(type(self))
+        memo[id(self)] = twin
+        shared = {"fn", "n_outputs", "const_values"}
+        for key, value in vars(self).items():
+            setattr(twin, key, value if key in shared else _copy.deepcopy(value, memo))
+        return twin
+
     def valid(self) -> bool:
         """Still in the compile cache and no folded constant changed value."""
         return is_cached(self.fn) and self.const_values == tuple(
@@ -372,10 +383,14 @@ class Node:
     # Attributes that are caches (compiled functions): never stored or copied.
     _transient: tuple = ("_memo",)
 
-    def _raw_state(self) -> dict:
+    # Caches a deep copy keeps (built learner steps, shared compiled functions).
+    _kept_by_deepcopy: tuple = ()
+
+    def _raw_state(self, deep_copy: bool = False) -> dict:
         state = dict(vars(self))
         for name in self._transient:
-            state[name] = {}
+            if not (deep_copy and name in self._kept_by_deepcopy):
+                state[name] = {}
         return state
 
     def __getstate__(self):
@@ -419,7 +434,7 @@ def raw_deepcopy(obj, memo):
     variables; caches left out)."""
     twin = type(obj).__new__(type(obj))
     memo[id(obj)] = twin
-    vars(twin).update(_copy.deepcopy(obj._raw_state(), memo))
+    vars(twin).update(_copy.deepcopy(obj._raw_state(deep_copy=True), memo))
     return twin
 
 

@@ -261,3 +261,22 @@ def test_hyperparameters_of_learners_annotated_together_get_unique_paths(digits)
     chosen = search.best_params_
     for key in grid:
         assert best[key.removeprefix("model__")].value == chosen[key]
+
+
+def test_fits_of_copies_reuse_the_built_training_step(digits, monkeypatch):
+    from sklearn_pylearn.graph import Learner
+
+    X, y = digits
+    model = MLP(64, (16,), 10, learning_rate=0.01)
+    model["learner"].step({"x": X[:10], "y": y[:10]})  # builds its step once
+    first = GraphClassifier(model, max_iter=2, batch_size=100, random_state=0)
+
+    def no_build(self, live):
+        raise AssertionError("the step's graph was built again")
+
+    monkeypatch.setattr(Learner, "_build_step", no_build)
+    first.fit(X, y)  # a deep copy of the model: it keeps the built step
+    clone(first).fit(X, y)
+    assert first.model_["learner"].n_updates == 1 + 8  # (it went on from the model)
+    # The copy trains its own parameters, never the model's.
+    assert model["learner"].n_updates == 1
