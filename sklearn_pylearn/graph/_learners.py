@@ -16,6 +16,8 @@ import numpy as np
 import pytensor
 import pytensor.tensor as pt
 
+from .._config import get_config
+from ..symbolic.compile import is_cached, structural_key
 from ..symbolic.energy import (
     cd_chain,
     cd_gradients,
@@ -25,9 +27,15 @@ from ..symbolic.energy import (
 )
 from ..symbolic.updates import adam, sgd
 from ._leaves import HyperParam, Param, RandomStream
-from ._node import Node, annotate, compile_graph
+from ._node import GraphFunction, Node, annotate, compile_graph, leaves_of
 
 __all__ = ["Adam", "CDk", "Learner", "Momentum", "PCD", "SGD"]
+
+# Built training steps by structure, process-wide (as training.step memoises the
+# estimators' steps): a new model of a structure trained before (a macro built
+# again, each fit of a new model) reuses the compiled step without building its
+# gradient graph again (0.1-0.2 s).
+_SHARED_STEPS: dict = {}
 
 
 def _clip_columns(value: np.ndarray, bound: float) -> np.ndarray:
@@ -107,7 +115,59 @@ class Learner(Node):
     def _step(self, live: list[int]):
         step = self._steps.get(tuple(live))
         if step is None or not step.valid():
-            step = self._steps[tuple(live)] = self._build_step(live)
+            step = self._steps[tuple(live)] = self._shared_step(live)
+        return step
+
+    def _settings(self) -> tuple:
+        """What, besides the graph, decides the step's graph (memo key)."""
+        return (type(self).__qualname__, self._n_state)
+
+    def _structure(self, live: list[int]):
+        """``(key, leaves)``: the step's structure and the leaves its inputs come
+        from, in a structural order; None when it is not memoised."""
+        if type(self) not in _MEMOISED:
+            return None
+        exprs = [self.expr, *(g.expr for g in self.grads or ())]
+        if hasattr(self, "visible"):
+            exprs.append(self.visible.expr)
+        leaves = leaves_of(exprs)
+        for leaf in [*self.params, *self.owned]:
+            if all(leaf is not other for other in leaves):
+                leaves.append(leaf)
+        place = {id(leaf): i for i, leaf in enumerate(leaves)}
+        try:
+            graph = structural_key([leaf.var for leaf in leaves], exprs)
+        except Exception:  # noqa: BLE001 - e.g. a free placeholder: not memoised
+            return None
+        key = (
+            graph,
+            self._settings(),
+            tuple(live),
+            tuple(place[id(p)] for p in self.params),
+            tuple(sorted((k, place[id(h)]) for k, h in self.hyper.items())),
+            tuple(
+                (i, leaf.value)
+                for i, leaf in enumerate(leaves)
+                if getattr(leaf, "constant", False)
+            ),
+            get_config()["compile_mode"],
+        )
+        return key, leaves
+
+    def _shared_step(self, live: list[int]):
+        """The step from the process-wide memo (a model of this structure was
+        trained before: no gradient graph is built), else built and memoised."""
+        found = self._structure(live)
+        if found is not None:
+            key, leaves = found
+            template = _SHARED_STEPS.get(key)
+            if template is not None and is_cached(template["fn"]):
+                return GraphFunction.bound(template, leaves)
+        step = self._build_step(live)
+        if found is not None:
+            template = step.template(leaves)
+            if template is not None:
+                _SHARED_STEPS[key] = template
         return step
 
     def _build_step(self, live: list[int]):
@@ -269,6 +329,9 @@ class SGD(Learner):
         super().__init__(cost, params, grads, hyper, parents)
         self.nesterov = bool(nesterov)
         annotate(self, annotations, parents, "SGD")
+
+    def _settings(self) -> tuple:
+        return (*super()._settings(), self.nesterov)
 
     def _rule(self, p_vars, s_vars, live):
         new_p, new_v = sgd(
@@ -477,6 +540,15 @@ class CDk(Learner):
         self.chains = None
         annotate(self, annotations, [h, v], where)
 
+    def _settings(self) -> tuple:
+        return (
+            *super()._settings(),
+            self.k,
+            self.sampler,
+            self.cost_kind,
+            self.persistent,
+        )
+
     def _monitor(self, v, W, b, c, visible):
         if self.cost_kind == "pseudolikelihood" and visible == "bernoulli":
             _, index = pt.random.integers(
@@ -553,3 +625,7 @@ class PCD(CDk):
 
     def _set_extra_state(self, values: list) -> None:
         self.chains = values[0]
+
+
+# The learners whose step depends only on their graph and _settings().
+_MEMOISED = (SGD, Adam, CDk, PCD)

@@ -135,6 +135,32 @@ class GraphFunction:
             setattr(twin, key, value if key in shared else _copy.deepcopy(value, memo))
         return twin
 
+    def template(self, leaves: list):
+        """This function with its leaves as positions in ``leaves`` (for a
+        process-wide memo), or None when one of them is not there."""
+        place = {id(leaf): i for i, leaf in enumerate(leaves)}
+        if any(id(leaf) not in place for leaf in self.leaves):
+            return None
+        return {
+            "fn": self.fn,
+            "n_outputs": self.n_outputs,
+            "leaves": [place[id(leaf)] for leaf in self.leaves],
+            "fed": [place[id(leaf)] for leaf in self.fed],
+            "constants": [place[id(leaf)] for leaf in self.constants],
+            "rngs": [place[id(leaf)] for leaf in self.rngs],
+        }
+
+    @classmethod
+    def bound(cls, template: dict, leaves: list) -> GraphFunction:
+        """The function of :meth:`template`, fed from ``leaves`` (a graph of the
+        same structure): nothing is built or compiled."""
+        fn = cls.__new__(cls)
+        for name in ("leaves", "fed", "constants", "rngs"):
+            setattr(fn, name, [leaves[i] for i in template[name]])
+        fn.fn, fn.n_outputs, fn.state_vars = template["fn"], template["n_outputs"], []
+        fn.const_values = tuple(h.value for h in fn.constants)
+        return fn
+
     def valid(self) -> bool:
         """Still in the compile cache and no folded constant changed value."""
         return is_cached(self.fn) and self.const_values == tuple(
