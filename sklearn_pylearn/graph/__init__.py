@@ -23,6 +23,7 @@ from ._leaves import HyperParam, Input, Param, RandomStream
 from ._model import Annotation, Model
 from ._node import Node, evaluate
 from ._reconstruct import inverse
+from ._serialize import GraphStateError
 from ._recurrence import delayed, loop, recurrent_layer, slice
 from ._transforms import (
     apply,
@@ -52,6 +53,7 @@ __all__ = [
     "Adam",
     "Annotation",
     "CDk",
+    "GraphStateError",
     "HyperParam",
     "Input",
     "Learner",

@@ -50,7 +50,18 @@ _RNG_BITS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 
 
 class GraphStateError(TypeError):
-    """A graph holds something that has no plain-data form (skops cannot store it)."""
+    """A graph holds something that has no plain-data form (skops cannot store it).
+
+    Raised by skops (``persistence.dump(obj, "x.skops")``) for a graph holding an
+    operation from outside PyTensor, and when a stored graph names a class this
+    library would not load; joblib still stores such a graph (as objects).
+
+    Examples
+    --------
+    >>> from sklearn_pylearn.graph import GraphStateError
+    >>> issubclass(GraphStateError, TypeError)
+    True
+    """
 
 
 def _fail(what: str) -> GraphStateError:
