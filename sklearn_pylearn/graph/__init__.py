@@ -23,8 +23,8 @@ from ._leaves import HyperParam, Input, Param, RandomStream
 from ._model import Annotation, Model
 from ._node import Node, evaluate
 from ._reconstruct import inverse
-from ._serialize import GraphStateError
 from ._recurrence import delayed, loop, recurrent_layer, slice
+from ._serialize import GraphStateError
 from ._transforms import (
     apply,
     class_error,
