@@ -201,9 +201,10 @@ class _GraphEstimator(BaseEstimator):
             monitor = ConvergenceMonitor(
                 tol=self.tol, n_iter_no_change=self.n_iter_no_change
             )
-            directory = None
-            if self.checkpoint_dir is not None:
+            directory, fingerprint = None, ""
+            if self.checkpoint_dir is not None:  # (hashing the data costs a pass)
                 directory = os.path.join(str(self.checkpoint_dir), name)
+                fingerprint = data_fingerprint(*arrays, name, self._fit_settings())
             run_training(
                 epoch_program(self.max_iter, source.n_batches),
                 trainer,
@@ -211,7 +212,7 @@ class _GraphEstimator(BaseEstimator):
                 hooks=[monitor],
                 verbose=bool(self.verbose),
                 checkpoint_dir=directory,
-                fingerprint=data_fingerprint(*arrays, name, self._fit_settings()),
+                fingerprint=fingerprint,
                 desc=f"{type(self).__name__}[{name}]",
             )
             self.loss_curve_ = list(monitor.loss_curve)
