@@ -65,6 +65,7 @@ class Learner(Node):
     _n_state = 0
     _transient = ("_memo", "_steps")
     _kept_by_deepcopy = ("_steps",)
+    _value_attrs = ("_cursor", "state", "n_updates")
 
     def __init__(self, cost: Node, params: Sequence[Param], grads, hyper, parents):
         self.all_params = params is None
@@ -501,6 +502,7 @@ class CDk(Learner):
     """
 
     persistent = False
+    _value_attrs = ("_cursor", "state", "n_updates", "chains")
 
     def __init__(
         self,

@@ -71,6 +71,18 @@ class Leaf:
     def __deepcopy__(self, memo):
         return raw_deepcopy(self, memo)
 
+    _value_attrs: tuple = ()
+
+    def get_state(self) -> dict:
+        """The plain-data state (the runtime's object protocol: checkpoints)."""
+        return self.__getstate__()
+
+    def set_state(self, state: dict) -> None:
+        """Restore :meth:`get_state` (into an empty leaf, or its values)."""
+        from ._serialize import runtime_set_state
+
+        runtime_set_state(self, state)
+
     def __copy__(self):
         twin = type(self).__new__(type(self))
         vars(twin).update(vars(self))
@@ -114,6 +126,7 @@ class Input(Leaf, Node):
 
     kind = "input"
     _transient = ("_memo",)
+    _value_attrs = ("_cursor",)
 
     def __init__(
         self,
@@ -233,6 +246,7 @@ class Param(Leaf):
     """
 
     kind = "param"
+    _value_attrs = ("_value", "frozen", "max_norm")
 
     def __init__(
         self,
@@ -319,6 +333,7 @@ class HyperParam(Leaf):
     """
 
     kind = "hyperparam"
+    _value_attrs = ("value",)
 
     def __init__(
         self,
@@ -360,6 +375,7 @@ class RandomStream(Leaf):
     """
 
     kind = "random"
+    _value_attrs = ("generator", "seed")
 
     def __init__(self, name: str, seed: int | None = 0):
         super().__init__(name, random_generator_type(name))

@@ -424,6 +424,29 @@ class Model:
     def _raw_state(self) -> dict:
         return dict(vars(self))
 
+    def get_state(self) -> dict:
+        """The plain-data state, for the runtime's checkpoints (as pickled).
+
+        Examples
+        --------
+        >>> from sklearn_pylearn.graph.macros import LogReg
+        >>> model = LogReg(3, 2)
+        >>> twin = Model.__new__(Model)
+        >>> twin.set_state(model.get_state())
+        >>> twin.find("W").value.tolist() == model.find("W").value.tolist()
+        True
+        """
+        return self.__getstate__()
+
+    def set_state(self, state: dict) -> None:
+        """Restore :meth:`get_state`: the whole model into an empty one (what the
+        checkpoint loader builds), or the values (parameters, hyper-parameters,
+        optimiser state, generators, counters) into this model when it has the
+        stored structure, so the nodes its user holds stay wired."""
+        from ._serialize import runtime_set_state
+
+        runtime_set_state(self, state)
+
     def __reduce_ex__(self, protocol):
         from ._serialize import pickle_reduce
 

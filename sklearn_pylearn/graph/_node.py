@@ -411,6 +411,19 @@ class Node:
 
     # Caches a deep copy keeps (built learner steps, shared compiled functions).
     _kept_by_deepcopy: tuple = ()
+    # What set_state (checkpoints) restores into a built graph of one structure.
+    _value_attrs: tuple = ("_cursor",)
+
+    def get_state(self) -> dict:
+        """The plain-data state (the runtime's object protocol: checkpoints)."""
+        return self.__getstate__()
+
+    def set_state(self, state: dict) -> None:
+        """Restore :meth:`get_state`: the whole graph into an empty node, the
+        values (parameters, optimiser state, generators ...) into a built one."""
+        from ._serialize import runtime_set_state
+
+        runtime_set_state(self, state)
 
     def _raw_state(self, deep_copy: bool = False) -> dict:
         state = dict(vars(self))

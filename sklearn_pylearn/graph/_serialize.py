@@ -41,7 +41,13 @@ from pytensor.tensor.random.type import RandomGeneratorType, random_generator_ty
 from pytensor.tensor.type import TensorType
 from pytensor.tensor.type_other import NoneConst, NoneTypeT
 
-__all__ = ["GraphStateError", "graph_state", "pickle_reduce", "restore_graph"]
+__all__ = [
+    "GraphStateError",
+    "graph_state",
+    "pickle_reduce",
+    "restore_graph",
+    "runtime_set_state",
+]
 
 FORMAT = 1
 _INLINE = 64  # arrays of at most this many entries are kept in the JSON text
@@ -598,3 +604,48 @@ def set_state(obj, state: dict) -> dict | None:
         vars(obj).update(state["raw"])
         return None
     return restore_graph(state["graph"], first=obj)
+
+
+def _paired(obj) -> list:
+    """The graph objects of ``obj`` in a structural order (for copying values)."""
+    from ._model import Model
+    from ._node import Node
+
+    if isinstance(obj, Model):
+        nodes = obj.nodes()
+    elif isinstance(obj, Node):
+        nodes = obj.ancestors()
+    else:
+        return [obj]
+    found, seen = [], set()
+    for node in nodes:
+        for item in (node, *node.owned):
+            if id(item) not in seen:
+                seen.add(id(item))
+                found.append(item)
+    return found
+
+
+def runtime_set_state(obj, state: dict) -> None:
+    """``set_state`` of the runtime's object protocol (checkpoints).
+
+    An empty object (one the checkpoint loader made) becomes the stored graph; a
+    built one keeps its structure and the objects its user holds, and takes the
+    stored values: parameters, hyper-parameters, generators, optimiser state,
+    counters and iteration positions.
+    """
+    if not vars(obj):
+        obj.__setstate__(state)
+        return
+    twin = type(obj).__new__(type(obj))
+    twin.__setstate__(state)
+    mine, theirs = _paired(obj), _paired(twin)
+    if [type(o) for o in mine] != [type(o) for o in theirs]:
+        raise GraphStateError(
+            f"set_state: the state holds another graph structure than {obj!r}; "
+            "restore it into the same model (or into an empty one)."
+        )
+    for dst, src in zip(mine, theirs):
+        for name in getattr(type(dst), "_value_attrs", ()):
+            if name in vars(src):
+                setattr(dst, name, getattr(src, name))
