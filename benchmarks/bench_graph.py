@@ -1,6 +1,6 @@
 """The layer graph against our MLPClassifier, and the seed's DBN example on digits.
 
-``python benchmarks/bench_graph.py [--repeat 3] [--no-write]``
+``python benchmarks/bench_graph.py [--repeat 3] [--samples 20000] [--no-write]``
 
 1. An MLP drawn with the graph (``graph.macros.MLP``, trained by its SGD learner's
    ``fit``, and through ``GraphClassifier``) against ``MLPClassifier`` on the same
@@ -172,8 +172,12 @@ def main():
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--pre-epochs", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=100)
+    parser.add_argument(
+        "--samples", type=int, default=N_SAMPLES, help="rows (a smaller smoke run)"
+    )
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
+    globals()["N_SAMPLES"] = args.samples
     X, y = _data()
     medians, diffs, acc = compare_mlp(X, y, args.repeat)
 

@@ -102,11 +102,14 @@ def trusted_types():
         this library's classes that a fitted estimator's state can hold (the
         classes registered with :func:`~sklearn_pylearn.runtime.register_trusted`,
         such as the ``MinibatchTrainer`` an MLP fitted by ``adam`` or ``sgd``
-        keeps for ``partial_fit`` and ``warm_start``).
+        keeps for ``partial_fit`` and ``warm_start``, and the layer graph's
+        ``Model`` and node classes, whose state is plain data).
 
     Examples
     --------
     >>> "sklearn_pylearn.decomposition._pca.PCA" in trusted_types()
+    True
+    >>> "sklearn_pylearn.graph._model.Model" in trusted_types()
     True
     """
     from .runtime._refs import trusted_names

@@ -8,7 +8,6 @@ import textwrap
 import warnings
 
 import numpy as np
-import pytest
 from sklearn.base import is_regressor
 
 from sklearn_pylearn.persistence import dump
@@ -16,12 +15,6 @@ from sklearn_pylearn.preprocessing import StandardScaler
 from sklearn_pylearn.utils._sklearn_compat import StrOptions
 from sklearn_pylearn.utils.discovery import all_estimators
 
-# Known gaps, each checked to still fail (so its entry goes once it is fixed): the
-# graph learners keep PyTensor graphs in their state, which skops cannot walk.
-SKOPS_GAPS = {
-    name: "skops.io.dump recurses without end through the PyTensor graph it holds"
-    for name in ("GraphClassifier", "GraphRegressor", "GraphTransformer")
-}
 METHODS = ("predict", "predict_proba", "decision_function", "transform")
 # Small and fast: parameters set only where an estimator has them.
 SMALL = {"max_iter": 3, "hidden_layer_sizes": (3,), "n_components": 2}
@@ -72,14 +65,15 @@ def test_every_estimator_round_trips_through_skops_and_joblib_in_a_fresh_process
             for method, out in _outputs(est, X).items():
                 expected[f"{key}.{method}"] = out
             files.append(dump(est, tmp_path / f"{key}.joblib"))
-            if type(est).__name__ in SKOPS_GAPS:
-                with pytest.raises(RecursionError):
-                    dump(est, tmp_path / f"{key}.skops")
-                continue
             files.append(dump(est, tmp_path / f"{key}.skops"))
-    assert {"MLPClassifier-adam", "MLPClassifier-sgd", "PCA-None"} <= {
-        k.split(".")[0] for k in expected
-    }
+    assert {
+        "MLPClassifier-adam",
+        "MLPClassifier-sgd",
+        "PCA-None",
+        "GraphClassifier-None",
+        "GraphRegressor-None",
+        "GraphTransformer-None",
+    } <= {k.split(".")[0] for k in expected}
     script = textwrap.dedent(
         f"""
         import warnings, numpy as np
@@ -100,8 +94,5 @@ def test_every_estimator_round_trips_through_skops_and_joblib_in_a_fresh_process
     subprocess.run([sys.executable, "-c", script], check=True)
     got = dict(np.load(tmp_path / "out.npz"))
     for name, out in expected.items():
-        formats = [".joblib"]
-        if name.split("-")[0] not in SKOPS_GAPS:
-            formats.append(".skops")
-        for fmt in formats:
+        for fmt in (".joblib", ".skops"):
             np.testing.assert_array_equal(got[name + fmt], out, err_msg=name + fmt)

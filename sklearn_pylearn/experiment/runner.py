@@ -11,8 +11,7 @@ A run writes its output directory as it goes::
     DIR/cv_results.csv     the search's results, as GridSearchCV's cv_results_
     DIR/metrics.json       {"train": {...}, "test": {...}} (and "validation", "search")
     DIR/history.csv        loss and validation score per epoch (iterative learners)
-    DIR/model.skops        the fitted model (sklearn_pylearn.persistence, safe format;
-                           model.joblib for layer-graph models, which skops cannot hold)
+    DIR/model.skops        the fitted model (sklearn_pylearn.persistence, safe format)
     DIR/outputs_test.*     named outputs on the test set (evaluate: {outputs: [...]})
     DIR/plots/             training curve and filters, when matplotlib is installed
     DIR/run.log            what was printed
@@ -384,22 +383,16 @@ def _write_outputs(model, parts, evaluate, output):
 
 
 def _save_model(model, output):
-    """``model.skops`` (safe format); joblib when skops cannot store the model."""
+    """``model.skops``: the safe format (layer-graph models included)."""
     from ..persistence import dump
 
     path = Path(output) / "model.skops"
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         dump(model, tmp, format="skops")
-    except (RecursionError, TypeError, ValueError) as exc:
-        # Layer-graph models hold PyTensor graph structures, deeper than skops'
-        # serialiser goes; joblib stores them (a pickle: load only what you trust).
+    except BaseException:
         tmp.unlink(missing_ok=True)
-        path = Path(output) / "model.joblib"
-        tmp = path.with_name(f".{path.name}.tmp")
-        dump(model, tmp, format="joblib")
-        tmp.replace(path)
-        return f"{path} (skops could not store it: {type(exc).__name__})"
+        raise
     tmp.replace(path)
     return str(path)
 

@@ -17,12 +17,14 @@ Examples
 True
 """
 
+from ..runtime import register_trusted
 from ._learners import PCD, SGD, Adam, CDk, Learner, Momentum
 from ._leaves import HyperParam, Input, Param, RandomStream
 from ._model import Annotation, Model
 from ._node import Node, evaluate
 from ._reconstruct import inverse
 from ._recurrence import delayed, loop, recurrent_layer, slice
+from ._serialize import GraphStateError
 from ._transforms import (
     apply,
     class_error,
@@ -41,10 +43,17 @@ from ._transforms import (
     tanh,
 )
 
+# Graph objects store plain data only (see _serialize.py): skops may load them,
+# and the runtime's checkpoint loader may build them.
+register_trusted(
+    Model, Node, Input, Param, HyperParam, RandomStream, Learner, SGD, Adam, CDk, PCD
+)
+
 __all__ = [
     "Adam",
     "Annotation",
     "CDk",
+    "GraphStateError",
     "HyperParam",
     "Input",
     "Learner",

@@ -16,15 +16,20 @@ import pytensor.tensor as pt
 from pytensor.graph.basic import Variable
 from pytensor.tensor.random.type import random_generator_type
 
-from ._node import Node
+from ._node import Node, raw_deepcopy
 
 __all__ = ["HyperParam", "Input", "Leaf", "Param", "RandomStream"]
 
 
 class Leaf:
-    """Base of the graph's leaves: a named root variable with a value."""
+    """Base of the graph's leaves: a named root variable with a value.
+
+    ``annotations``: the set of annotation names the transforms that made it were
+    given (``dotW_b(x, 300, annotations="rbm1")``).
+    """
 
     kind = "leaf"
+    annotations: frozenset = frozenset()
 
     def __init__(self, name: str, var: Variable):
         if not isinstance(name, str) or not name:
@@ -38,6 +43,50 @@ class Leaf:
     def feed(self, arrays: dict, batch: int | None) -> Any:
         """The value that feeds this leaf in one evaluation."""
         raise NotImplementedError
+
+    _transient: tuple = ()
+
+    def _raw_state(self, deep_copy: bool = False) -> dict:
+        state = dict(vars(self))
+        for name in self._transient:
+            state[name] = {}
+        return state
+
+    def __getstate__(self):
+        # Plain data (its graph, its value): pickle and skops store the same thing.
+        from ._serialize import graph_state
+
+        return {"graph": graph_state({"self": self})}
+
+    def __setstate__(self, state):
+        from ._serialize import set_state
+
+        set_state(self, state)
+
+    def __reduce_ex__(self, protocol):
+        from ._serialize import pickle_reduce
+
+        return pickle_reduce(self)
+
+    def __deepcopy__(self, memo):
+        return raw_deepcopy(self, memo)
+
+    _value_attrs: tuple = ()
+
+    def get_state(self) -> dict:
+        """The plain-data state (the runtime's object protocol: checkpoints)."""
+        return self.__getstate__()
+
+    def set_state(self, state: dict) -> None:
+        """Restore :meth:`get_state` (into an empty leaf, or its values)."""
+        from ._serialize import runtime_set_state
+
+        runtime_set_state(self, state)
+
+    def __copy__(self):
+        twin = type(self).__new__(type(self))
+        vars(twin).update(vars(self))
+        return twin
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r})"
@@ -76,6 +125,8 @@ class Input(Leaf, Node):
     """
 
     kind = "input"
+    _transient = ("_memo",)
+    _value_attrs = ("_cursor",)
 
     def __init__(
         self,
@@ -195,6 +246,7 @@ class Param(Leaf):
     """
 
     kind = "param"
+    _value_attrs = ("_value", "frozen", "max_norm")
 
     def __init__(
         self,
@@ -250,13 +302,15 @@ class Param(Leaf):
 
     def copy(self) -> Param:
         """A new parameter (new variable) with a copy of the value and settings."""
-        return Param(
+        twin = Param(
             self.name,
             self.value.copy(),
             tags=set(self.tags),
             frozen=self.frozen,
             max_norm=self.max_norm,
         )
+        twin.annotations = set(self.annotations)
+        return twin
 
     def __repr__(self) -> str:
         flag = ", frozen" if self.frozen else ""
@@ -279,6 +333,7 @@ class HyperParam(Leaf):
     """
 
     kind = "hyperparam"
+    _value_attrs = ("value",)
 
     def __init__(
         self,
@@ -320,6 +375,7 @@ class RandomStream(Leaf):
     """
 
     kind = "random"
+    _value_attrs = ("generator", "seed")
 
     def __init__(self, name: str, seed: int | None = 0):
         super().__init__(name, random_generator_type(name))

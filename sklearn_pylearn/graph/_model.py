@@ -9,7 +9,7 @@ parameters it does not replace.
 from __future__ import annotations
 
 import copy as _copy
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -130,6 +130,17 @@ class Model:
         self.name = name
         self._inputs = None if inputs is None else list(inputs)
         self.root = Annotation(name, [])
+        self._annotate_from_nodes()
+
+    def _annotate_from_nodes(self) -> None:
+        """Put the nodes that transforms annotated (``annotations=``) in the tree."""
+        for node in self.nodes():
+            where = self.root
+            for name in node.annotations:
+                child = next((c for c in where.children if c.name == name), None)
+                where = child if child is not None else where.add(Annotation(name, []))
+            if node.annotations and all(n is not node for n in where.nodes):
+                where.nodes.append(node)
 
     # -- structure --------------------------------------------------------------------
     @property
@@ -217,16 +228,56 @@ class Model:
         return found
 
     def hyperparameters(self) -> dict:
-        """Every hyper-parameter of the model, by dotted annotation path."""
-        found: dict[str, Any] = {}
+        """Every hyper-parameter of the model, by its path.
+
+        The path is the deepest annotation holding the node that owns it, then
+        its name, joined by ``__`` (``rbm1__CDk__learning_rate``). Paths are
+        unique and depend only on the model's structure: when several
+        hyper-parameters would share one (two learners annotated together, each
+        with a ``learning_rate``), each gets its node's name (or kind) before its
+        own (``train__SGD__learning_rate``, ``train__Adam__learning_rate``), and
+        nodes of the same name are numbered in building order
+        (``train__SGD_1__learning_rate``, ``train__SGD_2__learning_rate``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_pylearn.graph import Input, SGD, dotW_b, squared_error
+        >>> x, y = Input("x", np.ones((2, 1))), Input("y", np.ones((2, 1)))
+        >>> cost = squared_error(dotW_b(x, n=1), y)
+        >>> first, second = SGD(cost), SGD(cost, momentum=0.9)
+        >>> model = Model({"first": first, "second": second})
+        >>> _ = model.annotate("train", [cost, first, second])
+        >>> sorted(model.hyperparameters())[:2]
+        ['train__SGD_1__learning_rate', 'train__SGD_1__momentum']
+        """
+        entries, seen = [], set()
         for node in self.nodes():
             for leaf in node.owned:
-                if leaf.kind == "hyperparam":
-                    key = self._path_of(node, leaf.name)
-                    found.setdefault(key, leaf)
+                if leaf.kind == "hyperparam" and id(leaf) not in seen:
+                    seen.add(id(leaf))
+                    entries.append((self._trail(node), node, leaf))
+        plain = Counter("__".join([*t, h.name]) for t, _, h in entries)
+        keys = [
+            [*t, h.name]
+            if plain["__".join([*t, h.name])] == 1
+            else [*t, node.name or node.kind, h.name]
+            for t, node, h in entries
+        ]
+        joined = Counter("__".join(k) for k in keys)
+        numbers: dict[str, int] = {}
+        found: dict[str, Any] = {}
+        for key, (_, _, leaf) in zip(keys, entries):
+            text = "__".join(key)
+            if joined[text] > 1:
+                numbers[text] = numbers.get(text, 0) + 1
+                key = [*key[:-2], f"{key[-2]}_{numbers[text]}", key[-1]]
+                text = "__".join(key)
+            found[text] = leaf
         return found
 
-    def _path_of(self, node: Node, leaf_name: str) -> str:
+    def _trail(self, node: Node) -> list[str]:
+        """The names of the annotations down to the deepest one holding ``node``."""
         path: list[str] = []
 
         def visit(ann, trail):
@@ -237,7 +288,7 @@ class Model:
                 visit(child, trail + [child.name])
 
         visit(self.root, [])
-        return "__".join(path + [leaf_name])
+        return path
 
     # -- surgery ----------------------------------------------------------------------
     def replace(
@@ -351,6 +402,65 @@ class Model:
             return _copy.deepcopy(self)
         twin = _copy.copy(self)
         twin.outputs = dict(self.outputs)
+        return twin
+
+    def __getstate__(self) -> dict:
+        # Plain data only (the structure: which ops, wired how; annotations;
+        # parameter arrays), so pickle and skops store the same thing and skops
+        # loads it without running untrusted code. Compiled functions are never
+        # stored.
+        from ._serialize import graph_state
+
+        return {"graph": graph_state(dict(vars(self)))}
+
+    def __setstate__(self, state: dict) -> None:
+        from ._serialize import restore_graph
+
+        if "raw" in state:  # pickled with what has no plain form (see below)
+            vars(self).update(state["raw"])
+        else:
+            vars(self).update(restore_graph(state["graph"]))
+
+    def _raw_state(self) -> dict:
+        return dict(vars(self))
+
+    def get_state(self) -> dict:
+        """The plain-data state, for the runtime's checkpoints (as pickled).
+
+        Examples
+        --------
+        >>> from sklearn_pylearn.graph.macros import LogReg
+        >>> model = LogReg(3, 2)
+        >>> twin = Model.__new__(Model)
+        >>> twin.set_state(model.get_state())
+        >>> twin.find("W").value.tolist() == model.find("W").value.tolist()
+        True
+        """
+        return self.__getstate__()
+
+    def set_state(self, state: dict) -> None:
+        """Restore :meth:`get_state`: the whole model into an empty one (what the
+        checkpoint loader builds), or the values (parameters, hyper-parameters,
+        optimiser state, generators, counters) into this model when it has the
+        stored structure, so the nodes its user holds stay wired."""
+        from ._serialize import runtime_set_state
+
+        runtime_set_state(self, state)
+
+    def __reduce_ex__(self, protocol):
+        from ._serialize import pickle_reduce
+
+        return pickle_reduce(self)
+
+    def __copy__(self) -> Model:
+        twin = type(self).__new__(type(self))
+        vars(twin).update(vars(self))
+        return twin
+
+    def __deepcopy__(self, memo) -> Model:
+        twin = type(self).__new__(type(self))
+        memo[id(self)] = twin
+        vars(twin).update(_copy.deepcopy(dict(vars(self)), memo))
         return twin
 
     def __sklearn_clone__(self) -> Model:

@@ -22,7 +22,15 @@ from pytensor.tensor.random.type import RandomGeneratorType
 from .._config import get_config
 from ..symbolic.compile import compile_function, is_cached
 
-__all__ = ["GraphFunction", "Node", "compile_graph", "evaluate", "leaf_of", "rebuild"]
+__all__ = [
+    "GraphFunction",
+    "Node",
+    "annotate",
+    "compile_graph",
+    "evaluate",
+    "leaf_of",
+    "rebuild",
+]
 
 
 def leaf_of(var: Variable):
@@ -87,7 +95,10 @@ class GraphFunction:
         # trusted: the leaves feed arrays of the graph's ndims (Input.feed checks
         # what a caller passes, Param.value converts), so a learner's step may
         # skip PyTensor's per-call input checks, as the training steps do.
-        outputs = list(outputs)
+        from ._recurrence import per_step
+
+        # Per-step expressions of time slices, outside any loop: a map over time.
+        outputs = [per_step(o) for o in outputs]
         self.leaves = leaves_of(outputs + list(state_vars))
         self.constants = [
             leaf for leaf in self.leaves if getattr(leaf, "constant", False)
@@ -112,6 +123,43 @@ class GraphFunction:
             trust_input=trusted,
         )
         self.const_values = tuple(h.value for h in self.constants)
+
+    def __deepcopy__(self, memo):
+        # A deep copy of a model (every fit, every clone) keeps its learners'
+        # built steps: the copy feeds the copied leaves to the SAME compiled
+        # function, so no gradient graph is built again.
+        twin = type(self).__new__(type(self))
+        memo[id(self)] = twin
+        shared = {"fn", "n_outputs", "const_values"}
+        for key, value in vars(self).items():
+            setattr(twin, key, value if key in shared else _copy.deepcopy(value, memo))
+        return twin
+
+    def template(self, leaves: list):
+        """This function with its leaves as positions in ``leaves`` (for a
+        process-wide memo), or None when one of them is not there."""
+        place = {id(leaf): i for i, leaf in enumerate(leaves)}
+        if any(id(leaf) not in place for leaf in self.leaves):
+            return None
+        return {
+            "fn": self.fn,
+            "n_outputs": self.n_outputs,
+            "leaves": [place[id(leaf)] for leaf in self.leaves],
+            "fed": [place[id(leaf)] for leaf in self.fed],
+            "constants": [place[id(leaf)] for leaf in self.constants],
+            "rngs": [place[id(leaf)] for leaf in self.rngs],
+        }
+
+    @classmethod
+    def bound(cls, template: dict, leaves: list) -> GraphFunction:
+        """The function of :meth:`template`, fed from ``leaves`` (a graph of the
+        same structure): nothing is built or compiled."""
+        fn = cls.__new__(cls)
+        for name in ("leaves", "fed", "constants", "rngs"):
+            setattr(fn, name, [leaves[i] for i in template[name]])
+        fn.fn, fn.n_outputs, fn.state_vars = template["fn"], template["n_outputs"], []
+        fn.const_values = tuple(h.value for h in fn.constants)
+        return fn
 
     def valid(self) -> bool:
         """Still in the compile cache and no folded constant changed value."""
@@ -214,6 +262,8 @@ class Node:
     """
 
     kind = "node"
+    # The annotation path a transform's ``annotations=`` gave (outermost first).
+    annotations: tuple = ()
 
     def __init__(
         self,
@@ -356,26 +406,128 @@ class Node:
         args = ", ".join(p.name or p.kind for p in self.parents)
         return f"<{label}({args})>"
 
-    def __getstate__(self):
+    # Attributes that are caches (compiled functions): never stored or copied.
+    _transient: tuple = ("_memo",)
+
+    # Caches a deep copy keeps (built learner steps, shared compiled functions).
+    _kept_by_deepcopy: tuple = ()
+    # What set_state (checkpoints) restores into a built graph of one structure.
+    _value_attrs: tuple = ("_cursor",)
+
+    def get_state(self) -> dict:
+        """The plain-data state (the runtime's object protocol: checkpoints)."""
+        return self.__getstate__()
+
+    def set_state(self, state: dict) -> None:
+        """Restore :meth:`get_state`: the whole graph into an empty node, the
+        values (parameters, optimiser state, generators ...) into a built one."""
+        from ._serialize import runtime_set_state
+
+        runtime_set_state(self, state)
+
+    def _raw_state(self, deep_copy: bool = False) -> dict:
         state = dict(vars(self))
-        state["_memo"] = {}
+        for name in self._transient:
+            if not (deep_copy and name in self._kept_by_deepcopy):
+                state[name] = {}
         return state
 
-    def __deepcopy__(self, memo):
-        twin = type(self).__new__(type(self))
-        memo[id(self)] = twin
-        state = _copy.deepcopy(self.__getstate__(), memo)
-        twin.__setstate__(state)
-        return twin
+    def __getstate__(self):
+        # Plain data (structure, arrays): pickle and skops store the same thing.
+        from ._serialize import graph_state
+
+        return {"graph": graph_state({"self": self})}
 
     def __setstate__(self, state):
-        vars(self).update(state)
+        from ._serialize import set_state
+
+        set_state(self, state)
+
+    def __reduce_ex__(self, protocol):
+        from ._serialize import pickle_reduce
+
+        return pickle_reduce(self)
+
+    def __deepcopy__(self, memo):
+        return raw_deepcopy(self, memo)
+
+    def __copy__(self):
+        twin = type(self).__new__(type(self))
+        vars(twin).update(vars(self))
+        return twin
+
+    def _restored(self) -> None:
+        """Called once a graph was restored from plain data (re-tags placeholders)."""
+        if self.kind in ("time_slice", "recurrent"):
+            setattr(self.expr.tag, self.kind, self)
 
     def __hash__(self):
         return id(self)
 
     def __eq__(self, other):
         return self is other
+
+
+def raw_deepcopy(obj, memo):
+    """A deep copy of a node or leaf through its attributes (new parameters and
+    variables; caches left out)."""
+    twin = type(obj).__new__(type(obj))
+    memo[id(obj)] = twin
+    vars(twin).update(_copy.deepcopy(obj._raw_state(deep_copy=True), memo))
+    return twin
+
+
+def annotation_path(annotations, where: str) -> tuple[str, ...]:
+    """``annotations`` (a str, or a sequence of str from the outermost) as a tuple."""
+    if annotations is None:
+        return ()
+    path = (annotations,) if isinstance(annotations, str) else annotations
+    try:
+        path = tuple(path)
+    except TypeError:
+        path = None
+    if not path or not all(isinstance(a, str) and a for a in path):
+        raise TypeError(
+            f"{where}: annotations must be a non-empty str or a sequence of them "
+            f"(outermost first, e.g. ['rbm1', 'hidden']), got {annotations!r}."
+        )
+    return path
+
+
+def annotate(node, annotations, below=(), where: str = "annotate"):
+    """Annotate what a transform made: ``node`` and every node under it down to
+    (not including) the nodes ``below`` (the transform's inputs), and every
+    parameter and hyper-parameter those nodes own.
+
+    ``annotations`` is a str or a sequence of str, outermost first:
+    ``["rbm1", "hidden"]`` puts the nodes in the annotation ``hidden`` inside
+    ``rbm1`` of any :class:`~sklearn_pylearn.graph.Model` built on them (the
+    seed's "a transform could have an optional annotations argument and it will
+    add that string to all parameters and hyper-parameters"). Returns ``node``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_pylearn.graph import Input, dotW_b
+    >>> x = Input("x", np.ones((1, 2)))
+    >>> a = annotate(dotW_b(x, n=3), ["rbm1", "hidden"], below=[x])
+    >>> a.annotations, sorted(a.parameters()[0].annotations)
+    (('rbm1', 'hidden'), ['hidden', 'rbm1'])
+    """
+    path = annotation_path(annotations, where)
+    if not path:
+        return node
+    nodes = list(node) if isinstance(node, (list, tuple)) else [node]
+    stop = {id(n) for b in below for n in b.ancestors()}
+    for top in nodes:
+        for n in top.ancestors():
+            if id(n) in stop:
+                continue
+            stop.add(id(n))
+            n.annotations = path
+            for leaf in n.owned:
+                leaf.annotations = set(leaf.annotations) | set(path)
+    return node
 
 
 def _affected(nodes: list[Node], mapping: dict, leaf_ids: set) -> dict:

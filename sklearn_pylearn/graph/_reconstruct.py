@@ -6,7 +6,7 @@ import numpy as np
 import pytensor.tensor as pt
 
 from ._leaves import Param
-from ._node import Node
+from ._node import Node, annotate
 from ._transforms import ACTIVATIONS
 
 __all__ = ["inverse"]
@@ -35,7 +35,9 @@ def _layers(encoder: Node) -> list[tuple[Node, str | None]]:
     return layers
 
 
-def inverse(encoder: Node, code: Node | None = None, *, tied: bool = True) -> Node:
+def inverse(
+    encoder: Node, code: Node | None = None, *, tied: bool = True, annotations=None
+) -> Node:
     """The decoder of ``encoder``: each ``act(dotW_b(h))`` layer, from the top down,
     becomes ``act(h W' + b')`` (``W'`` the transpose of the layer's ``W`` when
     ``tied``, a new parameter initialised to it otherwise; ``b'`` new).
@@ -48,6 +50,8 @@ def inverse(encoder: Node, code: Node | None = None, *, tied: bool = True) -> No
         What to decode (default: ``encoder`` itself); e.g. the encoder applied to
         corrupted input.
     tied : bool, default=True
+    annotations : str or sequence of str, optional
+        Annotation path of the decoder's nodes and parameters.
 
     Examples
     --------
@@ -59,7 +63,7 @@ def inverse(encoder: Node, code: Node | None = None, *, tied: bool = True) -> No
     >>> r.eval().shape, [p.name for p in r.parameters()]
     ((2, 5), ['W', 'b', 'b_prime'])
     """
-    out = encoder if code is None else code
+    out = start = encoder if code is None else code
     for affine, act in _layers(encoder):
         W = affine.owned[0]
         n_in = W.shape[0]
@@ -79,12 +83,14 @@ def inverse(encoder: Node, code: Node | None = None, *, tied: bool = True) -> No
         )
         if act is not None:
             out = ACTIVATIONS[act](out)
-    return out
+    return annotate(out, annotations, [start], "inverse")
 
 
-def _node_inverse(self: Node, code: Node | None = None, *, tied: bool = True) -> Node:
+def _node_inverse(
+    self: Node, code: Node | None = None, *, tied: bool = True, annotations=None
+) -> Node:
     """The decoder of this encoder (see :func:`inverse`)."""
-    return inverse(self, code, tied=tied)
+    return inverse(self, code, tied=tied, annotations=annotations)
 
 
 Node.inverse = _node_inverse

@@ -1,14 +1,22 @@
 """Recurrence: the seed's ``recurrent_layer``, time ``slice``, ``loop`` and ``delayed``.
 
-Sequences are arrays of shape ``(n_samples, n_steps, n_features)``. Inside a loop,
-``slice(x, t=0)`` stands for ``x`` at the current step (``t=-1``: the step before)
-and ``recurrent_layer(init=...)`` for the loop's state at the previous step; the
+Sequences are arrays of shape ``(n_samples, n_steps, n_features)``. A time slice
+``slice(x, t=0)`` stands for ``x`` at one step (``t=-1``: the step before, zeros
+before the start), a matrix ``(n_samples, n_features)``, and
+``recurrent_layer(init=...)`` for a loop's state at the previous step; the
 expression built from them is one step, and ``loop(expr)`` turns it into a scan
 whose result is the sequence of states::
 
     y_tm1 = recurrent_layer(init=np.zeros(50))
     x_t = slice(x, t=0)
     y = loop(dotW_b(y_tm1, 50) + x_t, steps=20)
+
+Outside a loop (the seed: "if you use it though you have some default behaviour
+like for example it behaves exactly like a delayed node"), a per-step expression
+of time slices is evaluated at every step: ``tanh(dotW_b(slice(x, t=0), 5))``
+evaluates to the ``(n_samples, n_steps, 5)`` sequence, and ``slice(x, t=-1)`` to
+``delayed(x, 1)``. Learners train loops (or ``delayed`` sequences), not bare
+per-step expressions.
 """
 
 from __future__ import annotations
@@ -16,10 +24,18 @@ from __future__ import annotations
 import numpy as np
 import pytensor
 import pytensor.tensor as pt
+from pytensor.graph.traversal import graph_inputs
 
-from ._node import Node, rebuild, topological
+from ._node import Node, annotate, rebuild, topological
 
-__all__ = ["delayed", "loop", "recurrent_layer", "slice"]
+__all__ = [
+    "delayed",
+    "free_time_slices",
+    "loop",
+    "per_step",
+    "recurrent_layer",
+    "slice",
+]
 
 
 def _check(x, where: str) -> Node:
@@ -28,7 +44,7 @@ def _check(x, where: str) -> Node:
     return x
 
 
-def recurrent_layer(init, *, name: str = "state") -> Node:
+def recurrent_layer(init, *, name: str = "state", annotations=None) -> Node:
     """The state of a loop at the previous step, starting from ``init``.
 
     Parameters
@@ -36,6 +52,8 @@ def recurrent_layer(init, *, name: str = "state") -> Node:
     init : array-like of shape (n_units,)
         The initial state (the same for every sample).
     name : str
+    annotations : str or sequence of str, optional
+        Annotation path of the node.
 
     Examples
     --------
@@ -50,7 +68,7 @@ def recurrent_layer(init, *, name: str = "state") -> Node:
             f"{init.shape}."
         )
     placeholder = pt.matrix(f"{name}_tm1", dtype="float64")
-    return Node(
+    node = Node(
         placeholder,
         (),
         kind="recurrent",
@@ -58,19 +76,44 @@ def recurrent_layer(init, *, name: str = "state") -> Node:
         size=len(init),
         info={"init": init},
     )
+    placeholder.tag.recurrent = node
+    return annotate(node, annotations, (), "recurrent_layer")
 
 
-def slice(x: Node, t: int = 0) -> Node:  # noqa: A001 - the seed's name
-    """The sequence ``x`` at one step of a loop: ``t=0`` the current step, ``t=-1``
-    the one before (zeros at the first step).
+def slice(  # noqa: A001 - the seed's name
+    x: Node, t: int = 0, *, name: str | None = None, annotations=None
+) -> Node:
+    """The sequence ``x`` at one time step: a ``(n_samples, n_features)`` node.
+
+    Inside a :func:`loop`, ``t=0`` is the current step and ``t=-k`` the step
+    ``k`` before (zeros before the start). Evaluated outside a loop, a per-step
+    expression of slices is computed at every step (a map over time), so
+    ``slice(x, t=0).eval()`` is ``x`` and ``slice(x, t=-k).eval()`` is
+    ``delayed(x, k).eval()``: the seed's default behaviour of a time slice used
+    outside a loop.
+
+    Parameters
+    ----------
+    x : Node
+        A sequence ``(n_samples, n_steps, n_features)``.
+    t : int, default=0
+        The step, relative to the current one (0 or negative).
+    name : str, optional
+    annotations : str or sequence of str, optional
+        Annotation path of the node.
 
     Examples
     --------
     >>> import numpy as np
     >>> from sklearn_pylearn.graph import Input
-    >>> x_t = slice(Input("x", np.zeros((2, 4, 3))), t=0)
-    >>> x_t.kind, x_t.size
-    ('time_slice', 3)
+    >>> x = Input("x", np.arange(6.0).reshape(1, 3, 2))
+    >>> x_t = slice(x, t=0)
+    >>> x_t.kind, x_t.size, x_t.expr.type.ndim
+    ('time_slice', 2, 2)
+    >>> slice(x, t=-1).eval()[0].tolist()
+    [[0.0, 0.0], [0.0, 1.0], [2.0, 3.0]]
+    >>> (2 * x_t).eval()[0, :, 0].tolist()
+    [0.0, 4.0, 8.0]
     """
     x = _check(x, "slice")
     if x.expr.type.ndim != 3:
@@ -78,13 +121,20 @@ def slice(x: Node, t: int = 0) -> Node:  # noqa: A001 - the seed's name
             f"slice: {x!r} must be a sequence of shape (n_samples, n_steps, "
             f"n_features), got ndim {x.expr.type.ndim}."
         )
-    if t not in (0, -1):
-        raise ValueError(f"slice: t must be 0 or -1, got {t!r}.")
+    if isinstance(t, bool) or not isinstance(t, int) or t > 0:
+        raise ValueError(
+            f"slice: t must be an int <= 0 (0: the current step, -k: k steps "
+            f"before), got {t!r}."
+        )
     placeholder = pt.matrix(f"{x.name or 'x'}_t", dtype=x.expr.type.dtype)
-    return Node(placeholder, [x], kind="time_slice", size=x.size, info={"t": t})
+    node = Node(
+        placeholder, [x], kind="time_slice", name=name, size=x.size, info={"t": t}
+    )
+    placeholder.tag.time_slice = node
+    return annotate(node, annotations, [x], "slice")
 
 
-def delayed(x: Node, k: int = 1) -> Node:
+def delayed(x: Node, k: int = 1, *, annotations=None) -> Node:
     """``x(t - k)``: the sequence shifted ``k`` steps later, zeros in front.
 
     Examples
@@ -94,14 +144,23 @@ def delayed(x: Node, k: int = 1) -> Node:
     >>> x = Input("x", np.arange(3.0).reshape(1, 3, 1))
     >>> delayed(x, 1).eval()[0, :, 0].tolist()
     [0.0, 0.0, 1.0]
+
+    ``annotations`` (a str or a sequence of str) annotates the node.
     """
     x = _check(x, "delayed")
     if not isinstance(k, int) or k < 1:
         raise ValueError(f"delayed: k must be a positive int, got {k!r}.")
-    e = x.expr
-    pad = pt.zeros_like(e[:, :k])
-    expr = pt.concatenate([pad, e[:, :-k]], axis=1)
-    return Node(expr, [x], kind="delayed", size=x.size, info={"k": k})
+    node = Node(_shifted(x.expr, k), [x], kind="delayed", size=x.size, info={"k": k})
+    return annotate(node, annotations, [x], "delayed")
+
+
+def _shifted(seq, k: int):
+    """The sequence ``seq`` (samples, steps, ...) ``k`` steps later, zeros in front
+    (``0 <= k <= n_steps``)."""
+    if k == 0:
+        return seq
+    pad = pt.zeros_like(seq[:, :k])
+    return pt.concatenate([pad, seq[:, :-k]], axis=1)
 
 
 def _parts(expr: Node):
@@ -121,14 +180,57 @@ def _parts(expr: Node):
 
 
 def _sequence(node: Node):
-    """The time-major sequence a slice reads (``t=-1``: delayed by one step)."""
-    seq = node.parents[0].expr
-    if node.info["t"] == -1:
-        seq = pt.concatenate([pt.zeros_like(seq[:, :1]), seq[:, :-1]], axis=1)
-    return seq.dimshuffle(1, 0, 2)
+    """The time-major sequence a slice reads (``t=-k``: delayed by k steps)."""
+    return _shifted(node.parents[0].expr, -node.info["t"]).dimshuffle(1, 0, 2)
 
 
-def loop(expr: Node, steps: int | None = None) -> Node:
+def free_time_slices(exprs) -> list[Node]:
+    """The time slices ``exprs`` read outside any loop (in a structural order)."""
+    found = []
+    for var in graph_inputs(list(exprs)):
+        node = getattr(var.tag, "time_slice", None)
+        if node is not None and all(n is not node for n in found):
+            found.append(node)
+    return found
+
+
+def per_step(expr):
+    """``expr``, a per-step expression of time slices, computed at every step.
+
+    A map over time (a scan without state): the result has the time axis second,
+    ``(n_samples, n_steps, ...)`` (a scalar per step gives ``(n_steps,)``).
+    Expressions without free time slices are returned as they are.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_pylearn.graph import Input
+    >>> x_t = slice(Input("x", np.ones((2, 3, 1))), t=0)
+    >>> per_step(x_t.expr).type.ndim
+    3
+    """
+    slices = free_time_slices([expr])
+    if not slices:
+        return expr
+    for var in graph_inputs([expr]):
+        if getattr(var.tag, "recurrent", None) is not None:
+            raise ValueError(
+                "a recurrent_layer is used outside loop(): wrap the step "
+                "expression in loop(expr) to evaluate or train it."
+            )
+
+    def step(*args):
+        (out,) = rebuild([expr], {s.expr: a for s, a in zip(slices, args)})
+        return out
+
+    seqs = [_sequence(s) for s in slices]
+    mapped = pytensor.scan(step, sequences=seqs, return_updates=False)
+    if mapped.type.ndim < 2:
+        return mapped
+    return mapped.dimshuffle(1, 0, *range(2, mapped.type.ndim))
+
+
+def loop(expr: Node, steps: int | None = None, *, annotations=None) -> Node:
     """Scan a one-step expression: the sequence of states ``(n_samples, n_steps,
     n_units)``.
 
@@ -140,6 +242,8 @@ def loop(expr: Node, steps: int | None = None) -> Node:
     steps : int, optional
         Number of steps; default: the length of the sliced sequences (required
         without any).
+    annotations : str or sequence of str, optional
+        Annotation path of the loop node (and the step's nodes).
 
     Examples
     --------
@@ -177,10 +281,11 @@ def loop(expr: Node, steps: int | None = None) -> Node:
         return_updates=False,
     )
     sources = [s.parents[0] for s in slices]
-    return Node(
+    node = Node(
         states.dimshuffle(1, 0, 2),
         [expr, *sources],
         kind="loop",
         size=state.size,
         info={"steps": steps},
     )
+    return annotate(node, annotations, sources, "loop")

@@ -18,7 +18,7 @@ import pytensor.tensor as pt
 from ..symbolic.init import glorot_uniform
 from ..symbolic.nn import log_softmax
 from ._leaves import HyperParam, Param, RandomStream
-from ._node import Node
+from ._node import Node, annotate
 
 __all__ = [
     "apply",
@@ -92,6 +92,7 @@ def dotW_b(
     init: str = "glorot_uniform",
     random_state=None,
     name: str | None = None,
+    annotations=None,
 ) -> Node:
     """Affine layer ``x W + b`` with ``n`` units; creates parameters ``W`` and ``b``.
 
@@ -105,6 +106,10 @@ def dotW_b(
     random_state : None, int or RandomState
         Seeds the initial values (a shared RandomState draws layer after layer).
     name : str, optional
+    annotations : str or sequence of str, optional
+        Annotation path (outermost first) added to the node(s) made and to every
+        parameter and hyper-parameter they own; a :class:`Model` built on them
+        shows it in ``annotations()`` and searches it with ``find(look_at=...)``.
 
     Examples
     --------
@@ -113,6 +118,8 @@ def dotW_b(
     >>> a = dotW_b(Input("x", np.ones((2, 3))), n=4, init="zeros")
     >>> a.eval().shape, [p.shape for p in a.parameters()]
     ((2, 4), [(3, 4), (4,)])
+    >>> sorted(dotW_b(a, n=2, annotations="rbm1").owned[0].annotations)
+    ['rbm1']
     """
     x = _node(x, "dotW_b")
     if not isinstance(n, numbers.Integral) or n < 1:
@@ -126,7 +133,7 @@ def dotW_b(
     W = Param("W", W0)
     b = Param("b", b0, tags=("trainable",))
     expr = pt.dot(x.expr, W.var) + b.var
-    return Node(
+    out = Node(
         expr,
         [x],
         kind="dotW_b",
@@ -135,18 +142,28 @@ def dotW_b(
         owned=[W, b],
         info={"init": init},
     )
+    return annotate(out, annotations, [x], "dotW_b")
 
 
 def _activation(kind: str, fn: Callable) -> Callable:
-    def transform(x: Node, *, name: str | None = None) -> Node:
+    def transform(x: Node, *, name: str | None = None, annotations=None) -> Node:
         x = _node(x, kind)
-        return Node(fn(x.expr), [x], kind=kind, name=name, size=x.size)
+        out = Node(fn(x.expr), [x], kind=kind, name=name, size=x.size)
+        return annotate(out, annotations, [x], kind)
 
     transform.__name__ = kind
     return transform
 
 
 sigmoid = _activation("sigmoid", pt.sigmoid)
+_ACT_DOC = """
+Parameters
+----------
+x : Node
+name : str, optional
+annotations : str or sequence of str, optional
+    Annotation path (outermost first) of the node, e.g. ``["rbm1", "hidden"]``.
+"""
 sigmoid.__doc__ = """Logistic sigmoid, element-wise.
 
 Examples
@@ -155,6 +172,8 @@ Examples
 >>> from sklearn_pylearn.graph import Input
 >>> sigmoid(Input("x", np.zeros((1, 2)))).eval()
 array([[0.5, 0.5]])
+>>> sigmoid(Input("x", np.zeros((1, 2))), annotations=["rbm1", "hidden"]).annotations
+('rbm1', 'hidden')
 """
 tanh = _activation("tanh", pt.tanh)
 tanh.__doc__ = """Hyperbolic tangent, element-wise.
@@ -187,6 +206,9 @@ Examples
 array([[0.5, 0.5]])
 """
 
+for _act in (sigmoid, tanh, relu, softmax):
+    _act.__doc__ = _act.__doc__.replace("\nExamples\n", _ACT_DOC + "\nExamples\n", 1)
+
 ACTIVATIONS = {"logistic": sigmoid, "sigmoid": sigmoid, "tanh": tanh, "relu": relu}
 
 
@@ -198,6 +220,7 @@ def corrupt(
     seed: int | None = 0,
     constant: bool = False,
     name: str = "corruption_level",
+    annotations=None,
 ) -> Node:
     """Noise: masking (``binomial``: each entry zeroed with probability ``level``)
     or additive ``gaussian`` noise of standard deviation ``level``.
@@ -235,7 +258,7 @@ def corrupt(
             0.0, 1.0, size=x.expr.shape, rng=stream.var, return_next_rng=True
         )
         expr = x.expr + level_hp.var * pt.cast(noise, dtype)
-    return Node(
+    out = Node(
         expr,
         [x],
         kind="corrupt",
@@ -243,6 +266,7 @@ def corrupt(
         owned=[level_hp, stream],
         info={"noise": kind},
     )
+    return annotate(out, annotations, [x], "corrupt")
 
 
 def _logits(out: Node):
@@ -266,7 +290,7 @@ def _cost(expr, out: Node, y: Node, kind: str) -> Node:
     return Node(expr, [out, y], kind=kind, size=1)
 
 
-def nll(out: Node, y: Node) -> Node:
+def nll(out: Node, y: Node, *, annotations=None) -> Node:
     """Mean negative log-likelihood of integer labels under class probabilities.
 
     Examples
@@ -288,10 +312,10 @@ def nll(out: Node, y: Node) -> Node:
     # product, not an advanced increment (slower in the compiled step).
     onehot = pt.eq(y.expr[:, None], pt.arange(logp.shape[-1])[None, :])
     picked = pt.sum(pt.switch(onehot, logp, 0.0), axis=-1)
-    return _cost(-pt.mean(picked), out, y, "nll")
+    return annotate(_cost(-pt.mean(picked), out, y, "nll"), annotations, [out, y])
 
 
-def cross_entropy(out: Node, y: Node) -> Node:
+def cross_entropy(out: Node, y: Node, *, annotations=None) -> Node:
     """Mean cross-entropy of targets ``y`` under the output ``out``.
 
     Integer labels against class probabilities give the negative log-likelihood;
@@ -309,7 +333,8 @@ def cross_entropy(out: Node, y: Node) -> Node:
     """
     out, y = _node(out, "cross_entropy"), _node(y, "cross_entropy")
     if _labels(y):
-        return Node(nll(out, y).expr, [out, y], kind="cross_entropy", size=1)
+        cost = Node(nll(out, y).expr, [out, y], kind="cross_entropy", size=1)
+        return annotate(cost, annotations, [out, y], "cross_entropy")
     t = pt.cast(y.expr, out.expr.type.dtype)
     logits = _logits(out)
     if out.kind == "softmax":
@@ -319,10 +344,11 @@ def cross_entropy(out: Node, y: Node) -> Node:
     else:
         p = pt.clip(out.expr, 1e-7, 1 - 1e-7)
         per_row = -pt.sum(t * pt.log(p) + (1 - t) * pt.log(1 - p), axis=-1)
-    return _cost(pt.mean(per_row), out, y, "cross_entropy")
+    cost = _cost(pt.mean(per_row), out, y, "cross_entropy")
+    return annotate(cost, annotations, [out, y], "cross_entropy")
 
 
-def squared_error(out: Node, y: Node) -> Node:
+def squared_error(out: Node, y: Node, *, annotations=None) -> Node:
     """Mean over samples of half the squared error summed over outputs.
 
     Examples
@@ -337,10 +363,11 @@ def squared_error(out: Node, y: Node) -> Node:
     diff = out.expr - pt.cast(y.expr, out.expr.type.dtype)
     half = pt.sqr(diff) / 2
     per_row = half.sum(axis=-1) if half.type.ndim >= 2 else half
-    return _cost(pt.mean(per_row), out, y, "squared_error")
+    cost = _cost(pt.mean(per_row), out, y, "squared_error")
+    return annotate(cost, annotations, [out, y], "squared_error")
 
 
-def class_error(out: Node, y: Node) -> Node:
+def class_error(out: Node, y: Node, *, annotations=None) -> Node:
     """Fraction of rows whose arg-max output is not the label (or the one-hot arg-max).
 
     Examples
@@ -354,10 +381,11 @@ def class_error(out: Node, y: Node) -> Node:
     out, y = _node(out, "class_error"), _node(y, "class_error")
     labels = y.expr if _labels(y) else pt.argmax(y.expr, axis=-1)
     wrong = pt.neq(pt.argmax(out.expr, axis=-1), labels)
-    return _cost(pt.mean(pt.cast(wrong, out.expr.type.dtype)), out, y, "class_error")
+    cost = _cost(pt.mean(pt.cast(wrong, out.expr.type.dtype)), out, y, "class_error")
+    return annotate(cost, annotations, [out, y], "class_error")
 
 
-def grad(cost: Node, params: Sequence[Param]) -> list[Node]:
+def grad(cost: Node, params: Sequence[Param], *, annotations=None) -> list[Node]:
     """Gradient nodes of a scalar cost with respect to parameters (one per param).
 
     Examples
@@ -377,21 +405,23 @@ def grad(cost: Node, params: Sequence[Param]) -> list[Node]:
         )
     params = list(params)
     exprs = pytensor.grad(cost.expr, [p.var for p in params])
-    return [
+    grads = [
         Node(g, [cost], kind="grad", name=p.name, info={"param": p.name})
         for g, p in zip(exprs, params)
     ]
+    return annotate(grads, annotations, [cost], "grad")
 
 
-def _penalty(kind: str, cost: Node, strength: float, params, fn) -> Node:
+def _penalty(kind: str, cost: Node, strength: float, params, fn, annotations) -> Node:
     cost = _node(cost, kind)
     chosen = cost.parameters(regularizable=True) if params is None else list(params)
     alpha = HyperParam(kind, float(strength))
     total = sum((fn(p.var) for p in chosen), start=pt.constant(0.0))
-    return Node(cost.expr + alpha.var * total, [cost], kind=kind, size=1, owned=[alpha])
+    out = Node(cost.expr + alpha.var * total, [cost], kind=kind, size=1, owned=[alpha])
+    return annotate(out, annotations, [cost], kind)
 
 
-def l2(cost: Node, strength: float = 1e-4, params=None) -> Node:
+def l2(cost: Node, strength: float = 1e-4, params=None, *, annotations=None) -> Node:
     """``cost + strength * sum ||W||^2`` over the regularizable parameters.
 
     ``strength`` is a hyper-parameter named ``"l2"``.
@@ -406,10 +436,12 @@ def l2(cost: Node, strength: float = 1e-4, params=None) -> Node:
     >>> float(l2(squared_error(a, Input("y", np.full((1, 1), 2.0))), 0.5).eval())
     1.0
     """
-    return _penalty("l2", cost, strength, params, lambda w: pt.sum(pt.sqr(w)))
+    return _penalty(
+        "l2", cost, strength, params, lambda w: pt.sum(pt.sqr(w)), annotations
+    )
 
 
-def l1(cost: Node, strength: float = 1e-4, params=None) -> Node:
+def l1(cost: Node, strength: float = 1e-4, params=None, *, annotations=None) -> Node:
     """``cost + strength * sum |W|`` over the regularizable parameters.
 
     Examples
@@ -420,7 +452,9 @@ def l1(cost: Node, strength: float = 1e-4, params=None) -> Node:
     >>> float(l1(squared_error(a, Input("y", np.zeros((1, 1))))).eval())
     0.0
     """
-    return _penalty("l1", cost, strength, params, lambda w: pt.sum(pt.abs(w)))
+    return _penalty(
+        "l1", cost, strength, params, lambda w: pt.sum(pt.abs(w)), annotations
+    )
 
 
 def max_norm(target, value: float) -> list[Param]:
@@ -480,6 +514,7 @@ def apply(
     hyperparams=(),
     size: int | None = None,
     name: str | None = None,
+    annotations=None,
 ) -> Node:
     """A transform on the fly: ``fn(*inputs, *params, *hyperparams)`` as a node.
 
@@ -495,6 +530,10 @@ def apply(
     size : int, optional
         Width of the result (default: the first input's).
     name : str, optional
+    annotations : str or sequence of str, optional
+        Annotation path (outermost first) added to the node(s) made and to every
+        parameter and hyper-parameter they own; a :class:`Model` built on them
+        shows it in ``annotations()`` and searches it with ``find(look_at=...)``.
 
     Examples
     --------
@@ -516,7 +555,8 @@ def apply(
     if not hasattr(expr, "type"):
         expr = pt.as_tensor_variable(expr)
     width = size if size is not None else nodes[0].size if nodes else None
-    return Node(expr, nodes, kind="apply", name=name, size=width, owned=[*ps, *hs])
+    out = Node(expr, nodes, kind="apply", name=name, size=width, owned=[*ps, *hs])
+    return annotate(out, annotations, nodes, "apply")
 
 
 def _binary(op_name: str, fn: Callable) -> Callable:

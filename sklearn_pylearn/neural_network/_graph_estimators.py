@@ -28,6 +28,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..base import DatasetMethodsMixin
 from ..graph import Model
 from ..graph.macros import DAA, LinReg, LogReg
+from ..runtime import register_trusted
 from ..training import (
     ConvergenceMonitor,
     MinibatchSource,
@@ -50,6 +51,9 @@ class GraphTrainer:
     def __init__(self, learner, inputs):
         self._learner = learner
         self._inputs = list(inputs)
+        # The generators the learner's step draws from (CD-k's Gibbs chains,
+        # corruption noise): their states are part of a checkpoint.
+        self._streams = [leaf for leaf in learner.leaves() if leaf.kind == "random"]
         self.n_iter_ = 0
         self.loss_ = None
         self.epoch_loss_ = 0.0
@@ -95,6 +99,8 @@ class GraphTrainer:
             "n_updates": self._learner.n_updates,
             "n_iter_": self.n_iter_,
             "loss_": self.loss_,
+            "generators": [s.generator for s in self._streams],
+            "chains": getattr(self._learner, "chains", None),
         }
 
     def set_state(self, state: dict) -> None:
@@ -106,6 +112,14 @@ class GraphTrainer:
         }
         self._learner.n_updates = state["n_updates"]
         self.n_iter_, self.loss_ = state["n_iter_"], state["loss_"]
+        for stream, generator in zip(self._streams, state["generators"]):
+            stream.generator = generator
+        if hasattr(self._learner, "chains"):
+            chains = state["chains"]
+            self._learner.chains = None if chains is None else np.asarray(chains)
+
+
+register_trusted(GraphTrainer)
 
 
 class _GraphEstimator(DatasetMethodsMixin, BaseEstimator):
@@ -188,9 +202,10 @@ class _GraphEstimator(DatasetMethodsMixin, BaseEstimator):
             monitor = ConvergenceMonitor(
                 tol=self.tol, n_iter_no_change=self.n_iter_no_change
             )
-            directory = None
-            if self.checkpoint_dir is not None:
+            directory, fingerprint = None, ""
+            if self.checkpoint_dir is not None:  # (hashing the data costs a pass)
                 directory = os.path.join(str(self.checkpoint_dir), name)
+                fingerprint = data_fingerprint(*arrays, name, self._fit_settings())
             run_training(
                 epoch_program(self.max_iter, source.n_batches),
                 trainer,
@@ -198,7 +213,7 @@ class _GraphEstimator(DatasetMethodsMixin, BaseEstimator):
                 hooks=[monitor],
                 verbose=bool(self.verbose),
                 checkpoint_dir=directory,
-                fingerprint=data_fingerprint(*arrays, name, self._fit_settings()),
+                fingerprint=fingerprint,
                 desc=f"{type(self).__name__}[{name}]",
             )
             self.loss_curve_ = list(monitor.loss_curve)

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.datasets import load_iris
 
 from sklearn_pylearn.exceptions import ExperimentConfigError
 from sklearn_pylearn.experiment import resume_experiment, run_experiment
@@ -200,9 +201,12 @@ fit: {checkpoint: true}
     metrics = run_experiment(config, tmp_path / "run", **_quiet())
     assert 0.0 <= metrics["test"]["accuracy"] <= 1.0
     assert (tmp_path / "run" / "checkpoints" / "final" / "model").exists()
-    # skops cannot hold a layer graph's PyTensor structures: joblib, said in the log.
-    assert (tmp_path / "run" / "model.joblib").exists()
-    assert "skops could not store it" in (tmp_path / "run" / "run.log").read_text()
+    # A layer-graph model is stored with skops too, and loads with its outputs.
+    assert not (tmp_path / "run" / "model.joblib").exists()
+    model = load(tmp_path / "run" / "model.skops")
+    assert "'rbm1'" in model.model_.annotations(depth=1)
+    X, _ = load_iris(return_X_y=True)
+    assert model.predict(X).shape == (150,)
 
 
 def test_named_outputs_as_parquet(tmp_path):

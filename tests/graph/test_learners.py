@@ -192,3 +192,36 @@ def test_squared_error_regression_trains():
     err = squared_error(dotW_b(x, n=1, init="zeros"), y)
     SGD(err, learning_rate=0.3, momentum=0.9).fit(30)
     assert float(err.eval()) < 0.01
+
+
+def test_a_new_model_of_a_trained_structure_reuses_the_built_step(monkeypatch):
+    from sklearn_pylearn.graph import Learner, _learners
+    from sklearn_pylearn.graph.macros import MLP, RBM
+
+    rng = np.random.RandomState(0)
+    data = {"x": rng.rand(20, 6), "y": np.arange(20) % 2}
+    MLP(6, (4,), 2, random_state=0)["learner"].step(data)  # built and memoised
+    b, c = (MLP(6, (5,), 2, random_state=1) for _ in range(2))
+    built = []
+    real = Learner._build_step
+
+    def counting(self, live):
+        built.append(type(self).__name__)
+        return real(self, live)
+
+    monkeypatch.setattr(Learner, "_build_step", counting)
+    reused = [b["learner"].step(data) for _ in range(3)]
+    assert built == []  # other sizes, same structure: nothing built
+    _learners._SHARED_STEPS.clear()
+    fresh = [c["learner"].step(data) for _ in range(3)]
+    assert built == ["SGD"]
+    assert reused == fresh
+    for p, q in zip(b.parameters(), c.parameters()):
+        assert p.value.tobytes() == q.value.tobytes()
+    # What is not in the graph is in the key: other k, other rule, other graph.
+    v = {"x": (rng.rand(20, 6) > 0.5) * 1.0}
+    _learners._SHARED_STEPS.clear()
+    for model in (RBM(6, 3, k=1), RBM(6, 3, k=2), RBM(6, 3, k=2, persistent=True)):
+        model["learner"].step(v)
+    MLP(6, (5,), 2, activation="tanh")["learner"].step(data)
+    assert built == ["SGD", "CDk", "CDk", "PCD", "SGD"]

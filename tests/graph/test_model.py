@@ -194,3 +194,58 @@ def test_deep_copy_has_new_leaves_and_shares_compiled_functions(dbn):
     assert compile_stats()["compiles"] == before
     shallow = dbn.copy()
     assert shallow.find("W") is dbn.find("W") and shallow.outputs is not dbn.outputs
+
+
+def test_colliding_hyperparameter_paths_are_unique_and_stable():
+    from sklearn_pylearn.graph import SGD, Adam, cross_entropy
+
+    x, y = Input("x", X), Input("y", Y)
+    out = softmax(dotW_b(x, 3, random_state=0))
+    cost = cross_entropy(out, y)
+    sgd, adam, sgd2 = SGD(cost), Adam(cost), SGD(cost, learning_rate=0.3)
+    model = Model({"a": sgd, "b": adam, "c": sgd2})
+    model.annotate("train", [cost, sgd, adam, sgd2])
+    keys = list(model.hyperparameters())
+    assert len(keys) == len(set(keys)) == 2 + 4 + 2  # every one reachable
+    assert "train__Adam__learning_rate" in keys and "train__beta_1" in keys
+    assert model.get_hyperparams()["train__SGD_2__learning_rate"] == 0.3
+    assert model.hyperparameters()["train__SGD_1__momentum"] is sgd.hyper["momentum"]
+    # The same structure gives the same paths (copies, pickles).
+    assert list(model.copy(deep=True).hyperparameters()) == keys
+    assert list(pickle.loads(pickle.dumps(model)).hyperparameters()) == keys
+
+
+def test_transform_annotations_build_the_tree_find_and_paths():
+    from sklearn_pylearn.graph import SGD, CDk, cross_entropy
+
+    x, y = Input("x", X), Input("y", Y)
+    h1 = sigmoid(
+        dotW_b(x, n=4, annotations=["rbm1", "hidden"]), annotations=["rbm1", "hidden"]
+    )
+    rbm1 = CDk(h1, x, annotations=["rbm1", "CDk"])
+    out = softmax(dotW_b(h1, n=3, annotations="logreg"), annotations="logreg")
+    learner = SGD(cross_entropy(out, y, annotations="finetune"), annotations="finetune")
+    model = Model({"output": out, "rbm1": rbm1, "learner": learner}, name="DBN")
+    assert model.annotations(depth=2).split("\n") == [
+        "'DBN'",
+        "    'rbm1'",
+        "        'hidden'",
+        "        'CDk'",
+        "    'logreg'",
+        "    'finetune'",
+    ]
+    assert model.find("W", look_at="rbm1").shape == (8, 4)
+    assert model.find("W", look_at="logreg").shape == (4, 3)
+    assert model.find("b_vis", look_at="rbm1") is rbm1.params[1]
+    assert [p.name for p in model.parameters("rbm1")] == ["W", "b", "b_vis"]
+    assert sorted(model.get_hyperparams()) == [
+        "finetune__learning_rate",
+        "finetune__momentum",
+        "rbm1__CDk__learning_rate",
+    ]
+    W = model.find("W", look_at="rbm1")
+    assert W.annotations == {"rbm1", "hidden"}
+    with pytest.raises(TypeError, match="annotations must be a non-empty str"):
+        sigmoid(x, annotations=[""])
+    with pytest.raises(TypeError, match="annotations must be a non-empty str"):
+        dotW_b(x, 2, annotations=3)

@@ -59,7 +59,7 @@ def test_recurrence_errors():
         recurrent_layer(init=np.zeros((2, 2)))
     with pytest.raises(ValueError, match="must be a sequence of shape"):
         slice(Input("x", np.zeros((2, 3))))
-    with pytest.raises(ValueError, match="t must be 0 or -1"):
+    with pytest.raises(ValueError, match="t must be an int <= 0"):
         slice(Input("x", S), t=2)
     with pytest.raises(ValueError, match="exactly one recurrent_layer"):
         loop(tanh(Input("x", np.zeros((2, 3)))), steps=2)
@@ -70,3 +70,24 @@ def test_recurrence_errors():
         delayed(Input("x", S), 0)
     with pytest.raises(TypeError, match="expected a graph node"):
         loop(3)
+    with pytest.raises(ValueError, match="recurrent_layer is used outside loop"):
+        (s + slice(Input("x", S))).eval()
+    x_t = slice(Input("x", S))
+    with pytest.raises(ValueError, match="reads time slices outside a loop"):
+        Adam(squared_error(dotW_b(x_t, 1), Input("y", np.zeros((100, 1)))))
+
+
+def test_slice_outside_a_loop_is_computed_at_every_step():
+    x = Input("x", S)
+    np.testing.assert_array_equal(slice(x, t=0).eval(), S)
+    # The seed's default: a time slice outside a loop behaves as a delayed node.
+    np.testing.assert_array_equal(slice(x, t=-1).eval(), delayed(x, 1).eval())
+    np.testing.assert_array_equal(slice(x, t=-3).eval(), delayed(x, 3).eval())
+    layer = dotW_b(slice(x, t=0), 4, random_state=0)
+    W, b = (p.value for p in layer.parameters())
+    np.testing.assert_allclose(tanh(layer).eval(), np.tanh(S @ W + b))
+    # On other data, and inside a loop the same node is one step again.
+    np.testing.assert_array_equal(slice(x, t=0).eval(x=S[:3, :2]), S[:3, :2])
+    s = recurrent_layer(init=np.zeros(1))
+    two_back = loop(apply(lambda s, x: x, [s, slice(x, t=-2)]))
+    np.testing.assert_allclose(two_back.eval(), delayed(x, 2).eval())

@@ -159,3 +159,124 @@ def test_randomized_search_samples_the_model_distributions(digits):
     ).fit(X, y_)
     assert 0.01 <= search.best_params_["model__train__learning_rate"] <= 1.0
     assert isinstance(HyperParam("h", 1.0).distribution, type(None))
+
+
+_KILL_SCRIPT = """
+import logging, sys, warnings, numpy as np
+from sklearn.datasets import load_digits
+from sklearn_pylearn.graph.macros import DBN
+from sklearn_pylearn.neural_network import GraphClassifier
+warnings.simplefilter("ignore")
+logging.basicConfig(level=logging.WARNING)  # says what it resumed
+X, y = load_digits(return_X_y=True)
+X, y = X[:300] / 16.0, y[:300]
+clf = GraphClassifier(
+    DBN(64, [24], 10, finetune_learning_rate=0.3), learners=["rbm1", "learner"],
+    max_iter=int(sys.argv[2]), tol=0.0, n_iter_no_change=1000, batch_size=20,
+    random_state=0, checkpoint_dir=sys.argv[1],
+)
+print("READY", flush=True)
+clf.fit(X, y)
+np.savez(sys.argv[3], proba=clf.predict_proba(X),
+         **{f"p{i}": p.value for i, p in enumerate(clf.model_.parameters())})
+"""
+
+
+def test_a_fit_killed_with_sigkill_resumes_bit_identically(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from sklearn_pylearn.runtime.checkpoint import list_checkpoints
+
+    root = Path(__file__).resolve().parents[2]
+    env = {"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"}
+
+    def run(directory, out, wait=True):
+        args = [sys.executable, "-c", _KILL_SCRIPT, str(directory), "40", str(out)]
+        return (subprocess.run if wait else subprocess.Popen)(
+            args, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+
+    done = run(tmp_path / "reference", tmp_path / "reference.npz")
+    assert done.returncode == 0, done.stderr.decode()
+    proc = run(tmp_path / "ckpt", tmp_path / "killed.npz", wait=False)
+    first = tmp_path / "ckpt" / "rbm1"
+    deadline = time.monotonic() + 300
+    # Killed once the first learner (the RBM) has checkpointed: during (or just
+    # after) the second one.
+    while not (first.is_dir() and list_checkpoints(first)):
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert time.monotonic() < deadline, "the fit never checkpointed its RBM"
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    assert proc.returncode == -signal.SIGKILL
+    assert not (tmp_path / "killed.npz").exists()
+    done = run(tmp_path / "ckpt", tmp_path / "resumed.npz")
+    log = done.stderr.decode()
+    assert done.returncode == 0, log
+    # It resumed (the RBM's checkpoint is its finished fit, or one from its middle).
+    assert "loaded the finished fit" in log or "resumed from epoch" in log, log
+    with np.load(tmp_path / "reference.npz") as ref:
+        with np.load(tmp_path / "resumed.npz") as got:
+            assert sorted(got.files) == sorted(ref.files)
+            for key in ref.files:
+                assert got[key].tobytes() == ref[key].tobytes(), key
+
+
+def test_hyperparameters_of_learners_annotated_together_get_unique_paths(digits):
+    from sklearn_pylearn.graph import SGD, cross_entropy, softmax
+
+    x = Input("x", ndim=2, dtype="float64", size=64)
+    y = Input("y", ndim=1, dtype="int64")
+    out = softmax(dotW_b(x, 10, random_state=0), name="output")
+    cost = cross_entropy(out, y)
+    warmup, learner = SGD(cost, learning_rate=0.5), SGD(cost, learning_rate=0.01)
+    model = Model({"output": out, "warmup": warmup, "learner": learner})
+    model.annotate("train", [cost, warmup, learner])
+    clf = GraphClassifier(
+        model, learners=["warmup", "learner"], max_iter=2, batch_size=100
+    )
+    params = clf.get_params()
+    # Both learners' learning rates, each reachable (no path hides the other).
+    assert params["model__train__SGD_1__learning_rate"] == 0.5
+    assert params["model__train__SGD_2__learning_rate"] == 0.01
+    clf.set_params(model__train__SGD_2__learning_rate=0.02)
+    assert learner.hyper["learning_rate"].value == 0.02
+    assert warmup.hyper["learning_rate"].value == 0.5
+    X, y_ = digits
+    clf.fit(X, y_).predict(X)  # warm: compiles both steps and the prediction
+    before = compile_stats()["compiles"]
+    grid = {
+        "model__train__SGD_1__learning_rate": [0.1, 0.5],
+        "model__train__SGD_2__learning_rate": [0.01, 0.05],
+    }
+    search = GridSearchCV(clf, grid, cv=2).fit(X, y_)
+    assert compile_stats()["compiles"] == before
+    assert len(search.cv_results_["params"]) == 4
+    best = search.best_estimator_.model_.hyperparameters()
+    chosen = search.best_params_
+    for key in grid:
+        assert best[key.removeprefix("model__")].value == chosen[key]
+
+
+def test_fits_of_copies_reuse_the_built_training_step(digits, monkeypatch):
+    from sklearn_pylearn.graph import Learner
+
+    X, y = digits
+    model = MLP(64, (16,), 10, learning_rate=0.01)
+    model["learner"].step({"x": X[:10], "y": y[:10]})  # builds its step once
+    first = GraphClassifier(model, max_iter=2, batch_size=100, random_state=0)
+
+    def no_build(self, live):
+        raise AssertionError("the step's graph was built again")
+
+    monkeypatch.setattr(Learner, "_build_step", no_build)
+    first.fit(X, y)  # a deep copy of the model: it keeps the built step
+    clone(first).fit(X, y)
+    assert first.model_["learner"].n_updates == 1 + 8  # (it went on from the model)
+    # The copy trains its own parameters, never the model's.
+    assert model["learner"].n_updates == 1
