@@ -165,6 +165,8 @@ class DBNClassifier(PretrainedMLPMixin, MLPClassifier):
     pretrain_learning_rate : float, default=0.1
     pretrain_batch_size : int, default=10
         Rows per pretraining minibatch (and persistent chains for PCD).
+        Pretraining is unweighted: ``fit``'s ``sample_weight`` weighs the
+        fine-tuning loss only (see the user guide's deep learners page).
     k : int, default=1
         Gibbs steps of the negative phase.
     method : {"cd", "pcd"}, default="cd"
