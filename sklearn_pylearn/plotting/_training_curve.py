@@ -95,15 +95,14 @@ class TrainingCurveDisplay:
         TrainingCurveDisplay
         """
         final = final_step(estimator)
-        for attribute, label in _CURVES:
-            curve = getattr(final, attribute, None)
-            if curve is not None and len(curve):
-                break
-        else:
+        recorded = [(getattr(final, name, None), label) for name, label in _CURVES]
+        recorded = [(c, label) for c, label in recorded if c is not None and len(c)]
+        if not recorded:
             raise ValueError(
                 f"TrainingCurveDisplay: {type(final).__name__} recorded no loss_curve_ "
                 f"{_NO_CURVE.get(type(final).__name__, _NO_CURVE[None])}"
             )
+        curve, label = recorded[0]
         scores = getattr(final, "validation_scores_", None)
         disp = cls(
             loss_curve=curve,
