@@ -89,9 +89,10 @@ class BernoulliRBM(
     n_iter : int, default=10
         Epochs of :meth:`fit`.
     verbose : int, default=0
-        Show a progress bar over epochs with the epoch's reconstruction error and
-        the training data's mean pseudo-likelihood (scikit-learn prints a line per
-        epoch with the pseudo-likelihood instead).
+        Print scikit-learn's line per epoch (``[BernoulliRBM] Iteration N,
+        pseudo-likelihood = ..., time = ...s``, the training data's mean
+        pseudo-likelihood) and show a progress bar with it and the epoch's
+        reconstruction error.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights (as scikit-learn draws them), the Gibbs
         sampling and the units flipped by :meth:`score_samples`.

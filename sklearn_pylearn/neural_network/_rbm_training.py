@@ -17,6 +17,8 @@ resumes bit for bit, and runs in :func:`sklearn_pylearn.training.run_training` l
 any other trainer.
 """
 
+import time
+
 import numpy as np
 import pytensor.tensor as pt
 
@@ -221,12 +223,15 @@ class RBMTrainer:
         self.hyper = {name: float(hyper[name]) for name in _HYPER}
         self.n_updates_ = 0
         self.n_iter_ = 0
-        self.reconstruction_error_curve_ = [float(e) for e in reconstruction_error_curve]
+        self.reconstruction_error_curve_ = [
+            float(e) for e in reconstruction_error_curve
+        ]
         # This epoch's summed squared error and rows (state: a checkpoint may
         # fall in the middle of an epoch).
         self.epoch_error_ = [0.0, 0]
         self._step = step
         self._score = score
+        self._clock, self._seconds = time.perf_counter(), 0.0
 
     def train_step(self, batch):
         """One compiled update on ``batch = (X,)``."""
@@ -236,7 +241,10 @@ class RBMTrainer:
         )
         self.params, self.velocities = list(params), list(velocities)
         self.chain = chain
-        self.epoch_error_ = [self.epoch_error_[0] + float(error), self.epoch_error_[1] + len(X)]
+        self.epoch_error_ = [
+            self.epoch_error_[0] + float(error),
+            self.epoch_error_[1] + len(X),
+        ]
         self.n_updates_ += 1
         return None
 
@@ -244,6 +252,7 @@ class RBMTrainer:
         """Close the epoch: record its reconstruction error, and return it in the
         logs (with ``"pseudo_likelihood"`` when scoring)."""
         self.n_iter_ += 1
+        self._seconds = time.perf_counter() - self._clock  # before scoring
         total, rows = self.epoch_error_
         self.epoch_error_ = [0.0, 0]
         logs = {}
@@ -252,7 +261,28 @@ class RBMTrainer:
             logs["reconstruction_error"] = total / rows
         if self._score is not None:
             logs["pseudo_likelihood"] = float(self._score(self.params))
+        self._clock = time.perf_counter()
         return logs
+
+    def log_line(self, n_iter, logs):
+        """scikit-learn's verbose line (printed by
+        :class:`~sklearn_pylearn.training.IterationLog`), with the training
+        time of the epoch (updates only, as scikit-learn times it).
+
+        Examples
+        --------
+        >>> t = RBMTrainer(None, [np.zeros((2, 1))] * 3, [np.zeros(1)] * 3,
+        ...                np.zeros((1, 1)), None, dict.fromkeys(_HYPER, 0.0))
+        >>> t.log_line(2, {"pseudo_likelihood": -25.391})  # doctest: +ELLIPSIS
+        '[BernoulliRBM] Iteration 2, pseudo-likelihood = -25.39, time = 0.0...s'
+        """
+        if "pseudo_likelihood" in logs:
+            value = f"pseudo-likelihood = {logs['pseudo_likelihood']:.2f}"
+        else:  # no pseudo-likelihood scorer (a streamed fit)
+            value = f"reconstruction error = {logs.get('reconstruction_error', 0):.2f}"
+        return (
+            f"[BernoulliRBM] Iteration {n_iter}, {value}, time = {self._seconds:.2f}s"
+        )
 
     _STATE = (
         "params",
@@ -295,6 +325,7 @@ class RBMTrainer:
     def __setstate__(self, state):
         vars(self).update(state)
         self._step = self._score = None
+        self._clock, self._seconds = time.perf_counter(), 0.0
 
 
 register_trusted(RBMTrainer)

@@ -4,6 +4,7 @@ Structures are shared across tests (float64, Bernoulli, PCD-1 or CD-1) so that e
 compiles once per session.
 """
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -364,11 +365,16 @@ def test_checkpoint_dir_resumes_an_interrupted_fit_bit_identically(tmp_path):
     assert len(full.reconstruction_error_curve_) == 4
 
 
-def test_verbose_shows_a_progress_bar_with_the_pseudo_likelihood(capsys):
+def test_verbose_prints_scikit_learn_s_lines_and_a_progress_bar(capsys):
     BernoulliRBM(n_components=4, n_iter=2, verbose=1).fit(XB)
-    err = capsys.readouterr().err
-    assert "BernoulliRBM" in err and "pseudo_likelihood" in err
-    assert "reconstruction_error" in err
+    captured = capsys.readouterr()
+    assert "BernoulliRBM" in captured.err and "pseudo_likelihood" in captured.err
+    assert "reconstruction_error" in captured.err
+    lines = captured.out.splitlines()
+    pattern = r"\[BernoulliRBM\] Iteration {}, pseudo-likelihood = -\d+\.\d\d, "
+    for n, line in enumerate(lines, 1):
+        assert re.fullmatch(pattern.format(n) + r"time = \d+\.\d\ds", line), line
+    assert len(lines) == 2
 
 
 def test_errors_are_clear():
