@@ -206,7 +206,7 @@ class DBNClassifier(PretrainedMLPMixin, MLPClassifier):
     pretrain_reconstruction_error_curves_ : list of list of float
         Per layer, its CD step's monitor after each pretraining epoch: the
         mean squared reconstruction error per row measured by each minibatch's
-        update (as :attr:`BernoulliRBM.reconstruction_error_curve_`; no extra
+        update (as ``BernoulliRBM.reconstruction_error_curve_``; no extra
         pass over the data).
     model_ : sklearn_pylearn.graph.Model
         The fitted network as the annotated layer graph (``DBN`` > ``rbm1`` >

@@ -130,8 +130,8 @@ class BernoulliRBM(
         parameters before that update (no extra pass over the data). Contrastive
         divergence descends no loss, so there is no ``loss_curve_`` (nor has
         scikit-learn's RBM one);
-        :meth:`sklearn_pylearn.plotting.TrainingCurveDisplay.from_estimator` draws
-        this curve.
+        :class:`sklearn_pylearn.plotting.TrainingCurveDisplay`'s
+        ``from_estimator`` draws this curve.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
