@@ -29,11 +29,15 @@ _RANDOM_FLIPS = (
     "scikit-learn's own BernoulliRBM is marked to fail these two checks the same way"
 )
 _PRETRAINING_MINIBATCHES = (
-    "greedy pretraining is unsupervised and runs shuffled minibatches of "
-    "pretrain_batch_size rows (10 by default): a repeated row lands in other "
-    "minibatches than its weighted twin, so the pretrained weights differ "
-    "(sample_weight weighs the fine-tuning loss; MLPClassifier passes only because "
-    "its 'auto' batch is the whole of the check's small data set)"
+    "sample_weight weighs the fine-tuning loss only: greedy pretraining is "
+    "unsupervised and draws Gibbs-sampling (DBN) or corruption (SdA) noise per row, "
+    "so a row repeated three times gets three draws where a row of weight 3 would "
+    "get one, and the pretrained weights differ even in one minibatch of every row "
+    "(test_pretraining_draws_noise_per_row_so_row_order_changes_it shows a row "
+    "permutation alone changes them); weighting could match repetition in "
+    "expectation only. Pretraining also runs shuffled minibatches of "
+    "pretrain_batch_size rows (10 by default), where MLPClassifier's 'auto' batch "
+    "is the whole of the check's small data set"
 )
 _PRETRAINED = {
     "check_sample_weight_equivalence_on_dense_data": _PRETRAINING_MINIBATCHES

@@ -23,6 +23,7 @@ def test_demo_tells_the_whole_story(tmp_path):
     # 19 fits of one pipeline structure: at most one compile per graph structure.
     assert report["grid"]["fits"] == 19 and report["grid"]["compiles"] <= 3
     assert report["dbn_accuracy"] > 0.85 and report["sda_accuracy"] > 0.85
+    assert report["mlp_accuracy"] > 0.85  # the DBN's comparison, printed with it
     # Section 6: a child process killed part-way, another one resumed it.
     kill9 = report["kill9"]
     assert kill9["identical"] is True and report["resumed_identical"] is True
@@ -36,6 +37,9 @@ def test_demo_tells_the_whole_story(tmp_path):
     for section in range(1, 8):
         assert f"== {section}. " in text
     assert "'rbm1'" in text and "'daa1'" in text
+    assert "DBNClassifier 64-64-32-10 test accuracy" in text
+    assert "MLPClassifier, same layers and fine-tuning, no pretraining" in text
+    assert "the fitted DBN is unchanged: True" in text
     if hasattr(signal, "SIGKILL"):
         assert "kill -9 " in text and "it died with exit code -9" in text
     assert f"resumed from epoch {kill9['resumed_from']} and trained to epoch" in text

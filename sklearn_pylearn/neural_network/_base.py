@@ -96,6 +96,8 @@ class BaseMLP(NamedOutputsMixin, SymbolicMixin, CallbackSupportMixin, BaseEstima
             Class labels or a label-indicator matrix (multi-label) for the
             classifier, targets for the regressor.
         sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows' terms in the (fine-tuning) loss, normalised as a
+            weighted mean.
 
         Returns
         -------

@@ -165,6 +165,8 @@ class DBNClassifier(PretrainedMLPMixin, MLPClassifier):
     pretrain_learning_rate : float, default=0.1
     pretrain_batch_size : int, default=10
         Rows per pretraining minibatch (and persistent chains for PCD).
+        Pretraining is unweighted: ``fit``'s ``sample_weight`` weighs the
+        fine-tuning loss only (see the user guide's deep learners page).
     k : int, default=1
         Gibbs steps of the negative phase.
     method : {"cd", "pcd"}, default="cd"
@@ -201,6 +203,11 @@ class DBNClassifier(PretrainedMLPMixin, MLPClassifier):
     pretrain_loss_curves_ : list of list of float
         Per layer, the negative mean pseudo-likelihood of its input after each
         pretraining epoch.
+    pretrain_reconstruction_error_curves_ : list of list of float
+        Per layer, its CD step's monitor after each pretraining epoch: the
+        mean squared reconstruction error per row measured by each minibatch's
+        update (as ``BernoulliRBM.reconstruction_error_curve_``; no extra
+        pass over the data).
     model_ : sklearn_pylearn.graph.Model
         The fitted network as the annotated layer graph (``DBN`` > ``rbm1`` >
         ``hidden``, ``CDk`` (``PCD`` with ``method="pcd"``) ... > ``logreg``),
@@ -335,7 +342,8 @@ class DBNRegressor(PretrainedMLPMixin, MLPRegressor):
     ----------
     coefs_, intercepts_, loss_, best_loss_, loss_curve_, n_iter_, n_layers_,
     n_outputs_, out_activation_, t_, n_features_in_, feature_names_in_,
-    intercepts_visible_, pretrain_loss_curves_
+    intercepts_visible_, pretrain_loss_curves_,
+    pretrain_reconstruction_error_curves_
         As for :class:`DBNClassifier` (``out_activation_`` is "identity").
     model_ : sklearn_pylearn.graph.Model
         ``DBN`` > ``rbm1`` ... > ``linear`` (squared error), from the fitted arrays.

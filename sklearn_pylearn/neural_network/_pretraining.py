@@ -195,7 +195,8 @@ register_trusted(LayerData)
 class PretrainMonitor(Hook):
     """Record each layer's pretraining loss per epoch (``EVENT("layer_epoch_end")``):
     the autoencoder's reconstruction loss, or the RBM's negative mean
-    pseudo-likelihood."""
+    pseudo-likelihood (the RBM's step also logs its reconstruction error, which
+    its trainer keeps: ``pretrain_reconstruction_error_curves_``)."""
 
     def __init__(self):
         self.curves = {}
@@ -401,6 +402,12 @@ class PretrainedMLPMixin:
             list(monitor.curves.get(name, [])) for name, _, _ in layers
         ]
         self.intercepts_visible_ = [visible_bias(t) for _, t, _ in layers]
+        if all(isinstance(t, RBMTrainer) for _, t, _ in layers):
+            # The RBM step's own monitor (BernoulliRBM's curve), part of each
+            # layer trainer's state, so it survives a checkpoint and resume.
+            self.pretrain_reconstruction_error_curves_ = [
+                list(t.reconstruction_error_curve_) for _, t, _ in layers
+            ]
 
     # -- the two kinds of layer ---------------------------------------------------
     def _rbm_trainer(self, fan_in, fan_out, data, rs, dtype):

@@ -99,8 +99,10 @@ class BernoulliRBM(
     n_iter : int, default=10
         Epochs of :meth:`fit`.
     verbose : int, default=0
-        Show a progress bar over epochs with the training data's mean
-        pseudo-likelihood.
+        Print scikit-learn's line per epoch (``[BernoulliRBM] Iteration N,
+        pseudo-likelihood = ..., time = ...s``, the training data's mean
+        pseudo-likelihood) and show a progress bar with it and the epoch's
+        reconstruction error.
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights (as scikit-learn draws them), the Gibbs
         sampling and the units flipped by :meth:`score_samples`.
@@ -130,6 +132,16 @@ class BernoulliRBM(
     components_ : ndarray of shape (n_components, n_features)
     h_samples_ : ndarray of shape (batch_size, n_components)
         The persistent chain's hidden state.
+    reconstruction_error_curve_ : list of float
+        The training monitor, one value per epoch (:meth:`fit` starts it again,
+        each :meth:`partial_fit` adds one): the mean over the epoch's rows of
+        ``((v - E[v | E[h | v]]) ** 2).sum()``, the ``reconstruction_error``
+        named output, each minibatch measured by its compiled update under the
+        parameters before that update (no extra pass over the data). Contrastive
+        divergence descends no loss, so there is no ``loss_curve_`` (nor has
+        scikit-learn's RBM one);
+        :class:`sklearn_pylearn.plotting.TrainingCurveDisplay`'s
+        ``from_estimator`` draws this curve.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
@@ -149,6 +161,8 @@ class BernoulliRBM(
     ['bernoullirbm0', 'bernoullirbm1']
     >>> list(model.compute(X, outputs=["free_energy", "reconstruction_error"]))
     ['free_energy', 'reconstruction_error']
+    >>> len(model.reconstruction_error_curve_)  # one value per epoch (n_iter=10)
+    10
     """
 
     _parameter_constraints: dict = {
@@ -272,6 +286,7 @@ class BernoulliRBM(
         self.intercept_hidden_ = np.zeros(self.n_components, dtype=dtype)
         self.intercept_visible_ = np.zeros(n_features, dtype=dtype)
         self.h_samples_ = np.zeros((self.batch_size, self.n_components), dtype=dtype)
+        self.reconstruction_error_curve_ = []
         self._velocities = None
 
     def _params(self, dtype):
@@ -312,6 +327,7 @@ class BernoulliRBM(
                 "weight_decay": self.weight_decay,
             },
             score=self._epoch_scorer(X) if self.verbose and X is not None else None,
+            reconstruction_error_curve=getattr(self, "reconstruction_error_curve_", ()),
         )
         fingerprint = ""
         if self.checkpoint_dir is not None:
@@ -348,6 +364,7 @@ class BernoulliRBM(
         self.intercept_visible_ = b
         self.intercept_hidden_ = c
         self.h_samples_ = trainer.chain
+        self.reconstruction_error_curve_ = list(trainer.reconstruction_error_curve_)
         self._velocities = list(trainer.velocities)
 
     def _check_finite(self):

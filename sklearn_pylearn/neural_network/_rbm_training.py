@@ -7,11 +7,17 @@ are the parameters, the velocities, the chain, the minibatch, the random generat
 and the hyper-parameters (learning rate, momentum, weight decay), so clones in a grid
 search share it. Its randomness comes in as pre-drawn uniform (and normal) vectors
 (:class:`~sklearn_pylearn.symbolic.energy.PresampledNoise`): a NumPy generator
-argument would send every call through Numba's slow typing path. :class:`RBMTrainer`
+argument would send every call through Numba's slow typing path. The step also
+returns the minibatch's summed reconstruction error (the monitoring cost: CD
+descends no loss), from the positive phase's hidden means the gradient already
+computes, so the per-epoch curve costs one small product per step and no pass
+over the data. :class:`RBMTrainer`
 holds all of that as plain data (the generator included), so a checkpointed fit
 resumes bit for bit, and runs in :func:`sklearn_pylearn.training.run_training` like
 any other trainer.
 """
+
+import time
 
 import numpy as np
 import pytensor.tensor as pt
@@ -22,8 +28,10 @@ from ..symbolic.energy import (
     PresampledNoise,
     cd_chain,
     cd_gradients,
+    hidden_proba,
     pcd_chain,
     sample_hidden,
+    visible_mean,
 )
 from ..symbolic.updates import sgd
 
@@ -61,7 +69,10 @@ class RBMStep:
 
     Call it with ``(params, velocities, chain, X, rng, hyper)``; it draws the
     update's noise from ``rng`` (a ``numpy.random.Generator``, advanced in place)
-    and returns ``(new_params, new_velocities, new_chain)``.
+    and returns ``(new_params, new_velocities, new_chain, squared_error)``: the
+    last is ``((X - v_mean(h_mean(X))) ** 2).sum()`` under the parameters before
+    the update (the batch's share of :class:`BernoulliRBM`'s
+    ``reconstruction_error`` named output).
     """
 
     def __init__(self, fn, dtype, visible, method, k):
@@ -83,7 +94,7 @@ class RBMStep:
         args = [*params, *velocities, chain, X, u, z, *scalars]
         # Compiled with trust_input: arrays of the right dtype pass unchecked.
         out = self.fn(*args)
-        return out[:3], out[3:6], out[6]
+        return out[:3], out[3:6], out[6], out[7]
 
 
 def _build_step(dtype, visible, method, k):
@@ -102,12 +113,16 @@ def _build_step(dtype, visible, method, k):
         rng_chain, v_neg = cd_chain(X, W, b, c, rng, k, visible)
         _, _, new_chain = sample_hidden(v_neg, W, c, rng_chain)
     dW, db, dc = cd_gradients(X, v_neg, W, b, c, visible)
+    # The monitor: the mean-field reconstruction of the minibatch. hidden_proba(X)
+    # is the gradient's positive phase (merged into one node by the compiler).
+    recon = visible_mean(hidden_proba(X, W, c), W, b, visible)
+    squared_error = ((X - recon) ** 2).sum()
     dW = dW + decay * W
     new_params, new_velocities = sgd(
         [W, b, c], [dW, db, dc], [vW, vb, vc], lr, momentum, nesterov=False
     )
     inputs = [W, b, c, vW, vb, vc, chain, X, u, z, lr, momentum, decay]
-    outputs = [*new_params, *new_velocities, new_chain]
+    outputs = [*new_params, *new_velocities, new_chain, squared_error]
     return inputs, outputs
 
 
@@ -166,19 +181,41 @@ class RBMTrainer:
         ``learning_rate``, ``momentum`` and ``weight_decay``.
     score : callable or None
         ``score(params) -> float`` logged at the end of each epoch (transient).
+    reconstruction_error_curve : list of float, optional
+        The curve so far (a :meth:`BernoulliRBM.partial_fit` extends it).
+
+    Attributes
+    ----------
+    reconstruction_error_curve_ : list of float
+        Per epoch, the mean over the epoch's rows of each row's summed squared
+        reconstruction error, each minibatch measured by its own step under the
+        parameters before its update (the usual CD monitor). Part of the state, so
+        it survives a checkpoint and resume.
 
     Examples
     --------
     >>> import numpy as np
     >>> W, b, c = np.zeros((3, 2)), np.zeros(3), np.zeros(2)
-    >>> t = RBMTrainer(None, [W, b, c], [np.zeros_like(p) for p in (W, b, c)],
+    >>> t = RBMTrainer(compile_rbm_step("float64"), [W, b, c],
+    ...                [np.zeros_like(p) for p in (W, b, c)],
     ...                np.zeros((4, 2)), np.random.default_rng(0),
     ...                {"learning_rate": 0.1, "momentum": 0.0, "weight_decay": 0.0})
-    >>> t.end_epoch(), t.n_iter_
-    ({}, 1)
+    >>> t.train_step((np.ones((4, 3)),))  # reconstructs 0.5 everywhere at first
+    >>> t.end_epoch(), t.n_iter_, t.reconstruction_error_curve_
+    ({'reconstruction_error': 0.75}, 1, [0.75])
     """
 
-    def __init__(self, step, params, velocities, chain, rng, hyper, score=None):
+    def __init__(
+        self,
+        step,
+        params,
+        velocities,
+        chain,
+        rng,
+        hyper,
+        score=None,
+        reconstruction_error_curve=(),
+    ):
         self.params = [np.asarray(p) for p in params]
         self.velocities = [np.asarray(v) for v in velocities]
         self.chain = np.asarray(chain)
@@ -186,35 +223,98 @@ class RBMTrainer:
         self.hyper = {name: float(hyper[name]) for name in _HYPER}
         self.n_updates_ = 0
         self.n_iter_ = 0
+        self.reconstruction_error_curve_ = [
+            float(e) for e in reconstruction_error_curve
+        ]
+        # This epoch's summed squared error and rows (state: a checkpoint may
+        # fall in the middle of an epoch).
+        self.epoch_error_ = [0.0, 0]
         self._step = step
         self._score = score
+        self._clock, self._seconds = time.perf_counter(), 0.0
 
     def train_step(self, batch):
         """One compiled update on ``batch = (X,)``."""
         (X,) = batch
-        params, velocities, chain = self._step(
+        params, velocities, chain, error = self._step(
             self.params, self.velocities, self.chain, X, self.rng, self.hyper
         )
         self.params, self.velocities = list(params), list(velocities)
         self.chain = chain
+        self.epoch_error_ = [
+            self.epoch_error_[0] + float(error),
+            self.epoch_error_[1] + len(X),
+        ]
         self.n_updates_ += 1
         return None
 
     def end_epoch(self):
-        """Count the epoch; ``{"pseudo_likelihood": ...}`` when scoring."""
+        """Close the epoch: record its reconstruction error, and return it in the
+        logs (with ``"pseudo_likelihood"`` when scoring)."""
         self.n_iter_ += 1
-        if self._score is None:
-            return {}
-        return {"pseudo_likelihood": float(self._score(self.params))}
+        self._seconds = time.perf_counter() - self._clock  # before scoring
+        total, rows = self.epoch_error_
+        self.epoch_error_ = [0.0, 0]
+        logs = {}
+        if rows:
+            self.reconstruction_error_curve_.append(total / rows)
+            logs["reconstruction_error"] = total / rows
+        if self._score is not None:
+            logs["pseudo_likelihood"] = float(self._score(self.params))
+        self._clock = time.perf_counter()
+        return logs
 
-    _STATE = ("params", "velocities", "chain", "rng", "hyper", "n_updates_", "n_iter_")
+    def log_line(self, n_iter, logs):
+        """scikit-learn's verbose line (printed by
+        :class:`~sklearn_pylearn.training.IterationLog`), with the training
+        time of the epoch (updates only, as scikit-learn times it).
+
+        Examples
+        --------
+        >>> t = RBMTrainer(None, [np.zeros((2, 1))] * 3, [np.zeros(1)] * 3,
+        ...                np.zeros((1, 1)), None, dict.fromkeys(_HYPER, 0.0))
+        >>> t.log_line(2, {"pseudo_likelihood": -25.391})  # doctest: +ELLIPSIS
+        '[BernoulliRBM] Iteration 2, pseudo-likelihood = -25.39, time = 0.0...s'
+        """
+        if "pseudo_likelihood" in logs:
+            value = f"pseudo-likelihood = {logs['pseudo_likelihood']:.2f}"
+        else:  # no pseudo-likelihood scorer (a streamed fit)
+            value = f"reconstruction error = {logs.get('reconstruction_error', 0):.2f}"
+        return (
+            f"[BernoulliRBM] Iteration {n_iter}, {value}, time = {self._seconds:.2f}s"
+        )
+
+    _STATE = (
+        "params",
+        "velocities",
+        "chain",
+        "rng",
+        "hyper",
+        "n_updates_",
+        "n_iter_",
+        "reconstruction_error_curve_",
+        "epoch_error_",
+    )
+    # Absent from checkpoints written before the curve existed.
+    _STATE_DEFAULTS = {"reconstruction_error_curve_": [], "epoch_error_": [0.0, 0]}
 
     def get_state(self):
-        return {name: getattr(self, name) for name in self._STATE}
+        state = {name: getattr(self, name) for name in self._STATE}
+        state["reconstruction_error_curve_"] = list(self.reconstruction_error_curve_)
+        state["epoch_error_"] = list(self.epoch_error_)
+        return state
 
     def set_state(self, state):
         for name in self._STATE:
-            setattr(self, name, state[name])
+            if name in state:
+                value = state[name]
+            else:
+                value = self._STATE_DEFAULTS[name]
+            setattr(self, name, value)
+        self.reconstruction_error_curve_ = [
+            float(e) for e in self.reconstruction_error_curve_
+        ]
+        self.epoch_error_ = [float(self.epoch_error_[0]), int(self.epoch_error_[1])]
         self.params = [np.asarray(p) for p in self.params]
         self.velocities = [np.asarray(v) for v in self.velocities]
         self.chain = np.asarray(self.chain)
@@ -225,6 +325,7 @@ class RBMTrainer:
     def __setstate__(self, state):
         vars(self).update(state)
         self._step = self._score = None
+        self._clock, self._seconds = time.perf_counter(), 0.0
 
 
 register_trusted(RBMTrainer)

@@ -80,6 +80,8 @@ class StackedDenoisingAutoencoderClassifier(_SdAMixin, MLPClassifier):
     pretrain_epochs : int, default=10
     pretrain_learning_rate : float, default=0.1
     pretrain_batch_size : int, default=10
+        Rows per pretraining minibatch. Pretraining is unweighted: ``fit``'s
+        ``sample_weight`` weighs the fine-tuning loss only.
     pretrain_only : bool, default=False
         Stop after pretraining; fine-tune later with ``warm_start=True``.
     solver, alpha, batch_size, learning_rate, learning_rate_init, power_t,

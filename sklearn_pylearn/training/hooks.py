@@ -253,7 +253,8 @@ class LbfgsCallbacks:
 class IterationLog(Hook):
     """Print scikit-learn's verbose lines after each epoch (to stdout, so logs
     keep the history): ``Iteration N, loss = ...`` and, with a validation set,
-    ``Validation score: ...``.
+    ``Validation score: ...``. A model with a ``log_line(n_iter, logs)`` method
+    words its own line (the RBM prints scikit-learn's ``[BernoulliRBM]`` line).
 
     Examples
     --------
@@ -268,7 +269,12 @@ class IterationLog(Hook):
 
     def on_epoch_end(self, vm, **info):
         logs = dict(info.get("logs", {}))
-        n_iter = getattr(vm.context[self.model], "n_iter_", info.get("count"))
+        model = vm.context[self.model]
+        n_iter = getattr(model, "n_iter_", info.get("count"))
+        log_line = getattr(model, "log_line", None)
+        if log_line is not None:
+            print(log_line(n_iter, logs), flush=True)
+            return
         score = logs.pop("validation_score", None)
         # scikit-learn's MLP line; other learners' logs in the same form.
         values = ", ".join(f"{k} = {float(v):.8f}" for k, v in logs.items())

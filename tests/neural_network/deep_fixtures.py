@@ -59,6 +59,10 @@ def arrays(est):
             out[f"{name}{i}"] = a
     for i, curve in enumerate(est.pretrain_loss_curves_):
         out[f"pretrain_loss_curves_{i}"] = np.asarray(curve)
+    for i, curve in enumerate(
+        getattr(est, "pretrain_reconstruction_error_curves_", [])
+    ):
+        out[f"pretrain_reconstruction_error_curves_{i}"] = np.asarray(curve)
     out["loss_curve_"] = np.asarray(est.loss_curve_)
     return out
 

@@ -64,6 +64,9 @@ def test_fit_is_reproducible_bit_for_bit(digits):
     for p, q in zip(_params(a), _params(b)):
         assert p.tobytes() == q.tobytes()
     assert a.pretrain_loss_curves_ == b.pretrain_loss_curves_
+    assert a.pretrain_reconstruction_error_curves_ == (
+        b.pretrain_reconstruction_error_curves_
+    )
     assert [len(c) for c in a.pretrain_loss_curves_] == [2, 2]
     assert a.out_activation_ == "softmax" and len(a.coefs_) == 3
     assert a.predict_proba(digits[0]).shape == (300, 10)
@@ -73,6 +76,9 @@ def test_pretraining_lowers_each_layer_loss(digits):
     est = DBNClassifier(**{**SMALL, "pretrain_epochs": 5}).fit(*digits)
     for curve in est.pretrain_loss_curves_:
         assert curve[-1] < curve[0]
+    # The CD step's own monitor, as BernoulliRBM's reconstruction_error_curve_.
+    for curve in est.pretrain_reconstruction_error_curves_:
+        assert len(curve) == 5 and curve[-1] < curve[0]
 
 
 def test_pretrained_hidden_layers_are_the_rbm_weights(digits):

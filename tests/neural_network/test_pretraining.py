@@ -172,3 +172,29 @@ def test_sigkill_in_any_phase_resumes_bit_identical(
         for key, value in expected.items():
             assert got[key].dtype == value.dtype, key
             assert got[key].tobytes() == value.tobytes(), (key, phase)
+
+
+# -- why sample_weight weighs fine-tuning only ---------------------------------------
+@pytest.mark.parametrize("kind", ["dbn", "sda"])
+def test_pretraining_draws_noise_per_row_so_row_order_changes_it(kind):
+    """The evidence behind test_common's xfail of the sample-weight equivalence
+    check: even in ONE minibatch of every row, in a fixed order, each row gets its
+    own Gibbs-sampling (RBM) or corruption (autoencoder) noise, so reordering the
+    rows changes the pretrained weights, and a row repeated three times gets three
+    draws where a row of weight 3 would get one: weighting could match repetition
+    in expectation only. The MLP's full-batch fit, with no sampling, is the same
+    for either order up to rounding."""
+    from sklearn_pylearn.neural_network import MLPClassifier
+
+    X, y = data()
+    full = dict(pretrain_batch_size=len(X), shuffle=False, pretrain_only=True)
+    forward = make(kind, **full).fit(X, y)
+    backward = make(kind, **full).fit(X[::-1], y[::-1])
+    assert np.abs(forward.coefs_[0] - backward.coefs_[0]).max() > 1e-4
+    mlp = dict(hidden_layer_sizes=(16, 12), solver="sgd", batch_size=len(X))
+    mlp.update(max_iter=3, shuffle=False, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = MLPClassifier(**mlp).fit(X, y)
+        b = MLPClassifier(**mlp).fit(X[::-1], y[::-1])
+    np.testing.assert_allclose(a.coefs_[0], b.coefs_[0], rtol=1e-9, atol=1e-12)

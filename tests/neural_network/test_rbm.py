@@ -4,6 +4,7 @@ Structures are shared across tests (float64, Bernoulli, PCD-1 or CD-1) so that e
 compiles once per session.
 """
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -165,6 +166,34 @@ def test_partial_fit_is_one_epoch_in_minibatches():
     before = part.components_.copy()
     part.partial_fit(XB[:50])
     assert not np.array_equal(part.components_, before)
+
+
+@pytest.mark.parametrize("method", ["pcd", "cd"])
+def test_reconstruction_error_curve_is_the_named_output_under_each_update(method):
+    """One minibatch per epoch: epoch e's value is the mean ``reconstruction_error``
+    of the rows under the parameters after e - 1 epochs (before its update)."""
+    kw = dict(n_components=8, batch_size=len(XB), random_state=0, method=method)
+    est = BernoulliRBM(**kw, n_iter=3).fit(XB)
+    assert len(est.reconstruction_error_curve_) == 3
+    assert not hasattr(est, "loss_curve_")  # CD descends no loss
+    for epoch in range(3):
+        before = BernoulliRBM(**kw, n_iter=epoch).fit(XB)
+        expected = before.compute(XB, outputs="reconstruction_error").mean()
+        np.testing.assert_allclose(
+            est.reconstruction_error_curve_[epoch], expected.iloc[0], rtol=1e-10
+        )
+
+
+def test_reconstruction_error_falls_and_partial_fit_extends_the_curve():
+    kw = dict(n_components=32, learning_rate=0.05, random_state=0)
+    curve = BernoulliRBM(**kw, n_iter=5).fit(XB).reconstruction_error_curve_
+    assert len(curve) == 5 and curve[-1] < 0.85 * curve[0]
+    assert np.all(np.diff(curve) < 0)
+    est = BernoulliRBM(**kw).partial_fit(XB).partial_fit(XB[:50])
+    assert len(est.reconstruction_error_curve_) == 2
+    assert est.reconstruction_error_curve_[0] == curve[0]
+    est.fit(XB[:40])  # fit starts it again
+    assert len(est.reconstruction_error_curve_) == est.n_iter == 10
 
 
 @pytest.mark.parametrize(
@@ -329,15 +358,24 @@ def test_checkpoint_dir_resumes_an_interrupted_fit_bit_identically(tmp_path):
     with pytest.warns(UserWarning, match="Interrupted"):
         est.fit(XB)
     assert not np.array_equal(est.components_, full.components_)
+    assert len(est.reconstruction_error_curve_) == 2
     est.set_params(hooks=None).fit(XB)  # same directory: resumes at epoch 3
     np.testing.assert_array_equal(est.components_, full.components_)
     np.testing.assert_array_equal(est.h_samples_, full.h_samples_)
+    assert est.reconstruction_error_curve_ == full.reconstruction_error_curve_
+    assert len(full.reconstruction_error_curve_) == 4
 
 
-def test_verbose_shows_a_progress_bar_with_the_pseudo_likelihood(capsys):
+def test_verbose_prints_scikit_learn_s_lines_and_a_progress_bar(capsys):
     BernoulliRBM(n_components=4, n_iter=2, verbose=1).fit(XB)
-    err = capsys.readouterr().err
-    assert "BernoulliRBM" in err and "pseudo_likelihood" in err
+    captured = capsys.readouterr()
+    assert "BernoulliRBM" in captured.err and "pseudo_likelihood" in captured.err
+    assert "reconstruction_error" in captured.err
+    lines = captured.out.splitlines()
+    pattern = r"\[BernoulliRBM\] Iteration {}, pseudo-likelihood = -\d+\.\d\d, "
+    for n, line in enumerate(lines, 1):
+        assert re.fullmatch(pattern.format(n) + r"time = \d+\.\d\ds", line), line
+    assert len(lines) == 2
 
 
 def test_errors_are_clear():

@@ -69,14 +69,39 @@ def test_trainer_state_round_trip_continues_bit_identically():
     X = (np.random.RandomState(1).uniform(size=(N_ROWS, N_VIS)) < 0.5) * 1.0
     a, b = _trainer(step), _trainer(step)
     a.train_step((X,))
+    a.end_epoch()
+    a.train_step((X,))  # a checkpoint in the middle of the second epoch
     b.set_state(a.get_state())
     b.rng = np.random.default_rng()
     b.rng.bit_generator.state = a.rng.bit_generator.state
-    a.train_step((X,))
-    b.train_step((X,))
+    a.train_step((X[:4],))
+    b.train_step((X[:4],))
     for p, q in zip(a.params + [a.chain], b.params + [b.chain]):
         np.testing.assert_array_equal(p, q)
-    assert a.n_updates_ == 2 and a.end_epoch() == {} and a.n_iter_ == 1
+    logs = a.end_epoch()
+    assert b.end_epoch() == logs and set(logs) == {"reconstruction_error"}
+    assert a.n_updates_ == 3 and a.n_iter_ == 2
+    assert a.reconstruction_error_curve_ == b.reconstruction_error_curve_
+    assert len(a.reconstruction_error_curve_) == 2
+
+
+def test_step_returns_the_minibatch_s_summed_reconstruction_error():
+    step = compile_rbm_step("float64", "bernoulli", "cd", 1)
+    X = (np.random.RandomState(1).uniform(size=(N_ROWS, N_VIS)) < 0.5) * 1.0
+    t = _trainer(step)
+    W, b, c = t.params
+    h = 1 / (1 + np.exp(-(X @ W + c)))
+    recon = 1 / (1 + np.exp(-(h @ W.T + b)))
+    *_, error = step(t.params, t.velocities, t.chain, X, t.rng, t.hyper)
+    np.testing.assert_allclose(error, ((X - recon) ** 2).sum(), rtol=1e-12)
+
+
+def test_state_written_before_the_curve_existed_still_loads():
+    a = _trainer(compile_rbm_step("float64"))
+    state = a.get_state()
+    del state["reconstruction_error_curve_"], state["epoch_error_"]
+    a.set_state(state)
+    assert a.reconstruction_error_curve_ == [] and a.epoch_error_ == [0.0, 0]
 
 
 def test_steps_are_cached_by_structure():

@@ -3,7 +3,11 @@
 import pytest
 
 from sklearn_pylearn.runtime import CALL, EVENT, REPEAT, VirtualMachine
-from sklearn_pylearn.training import ConvergenceMonitor, SklearnCallbacks
+from sklearn_pylearn.training import (
+    ConvergenceMonitor,
+    IterationLog,
+    SklearnCallbacks,
+)
 from tests.runtime.fixtures import Scores
 
 
@@ -51,3 +55,22 @@ def test_callbacks_do_nothing_without_a_context():
     vm = VirtualMachine(prog, {"model": None}, hooks=[hook])
     vm.run()
     assert vm.stop_reason is None
+
+
+def test_iteration_log_prints_scikit_learn_s_line_or_the_model_s_own(capsys):
+    from types import SimpleNamespace
+
+    plain = SimpleNamespace(n_iter_=2)
+    worded = SimpleNamespace(n_iter_=4, log_line=lambda n, logs: f"[X] {n} {logs}")
+    IterationLog().on_epoch_end(
+        SimpleNamespace(context={"model": plain}),
+        logs={"loss": 0.25, "validation_score": 0.5},
+    )
+    IterationLog().on_epoch_end(
+        SimpleNamespace(context={"model": worded}), logs={"loss": 0.25}
+    )
+    assert capsys.readouterr().out.splitlines() == [
+        "Iteration 2, loss = 0.25000000",
+        "Validation score: 0.500000",
+        "[X] 4 {'loss': 0.25}",
+    ]
