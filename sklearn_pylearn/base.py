@@ -48,7 +48,6 @@ from .utils.validation import (
 
 __all__ = [
     "CLASSIFIER_OUTPUTS",
-    "DatasetMethodsMixin",
     "NamedOutputsMixin",
     "SymbolicMixin",
     "build_graph",

@@ -31,8 +31,8 @@ from ._fusion import (
     group_calls,
     run_segment,
 )
-from .base import DatasetMethodsMixin, is_symbolic
-from .data import MappedStream
+from .base import is_symbolic
+from .data import DatasetMethodsMixin, MappedStream
 from .utils._sklearn_compat import (
     final_estimator_has,
     name_estimators,

@@ -131,13 +131,14 @@ class DatasetMethodsMixin:
     inherited) are wrapped:
 
     - arrays, DataFrames and sparse matrices pass through untouched;
-    - a :class:`Dataset` gives ``X`` (its ``input``), ``y`` (its ``target``) and
-      ``sample_weight`` (its ``weight``); passing ``y`` with a dataset that has
-      a target, or ``sample_weight`` with one that has a weight, is an error;
+    - a :class:`~sklearn_pylearn.data.Dataset` gives ``X`` (its ``input``),
+      ``y`` (its ``target``) and ``sample_weight`` (its ``weight``); passing
+      ``y`` with a dataset that has a target, or ``sample_weight`` with one
+      that has a weight, is an error;
     - ``compute`` on a Dataset returns a Dataset of the named outputs;
     - ``fit`` on a streamed dataset trains batch by batch (see
       ``_fit_stream``); ``predict`` and the like on one refuse and point to
-      :func:`predict_to_parquet`.
+      :func:`~sklearn_pylearn.data.predict_to_parquet`.
 
     Examples
     --------

@@ -25,7 +25,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..base import DatasetMethodsMixin
+from ..data import DatasetMethodsMixin
 from ..graph import Model
 from ..graph.macros import DAA, LinReg, LogReg
 from ..runtime import register_trusted
