@@ -33,7 +33,6 @@ from ..training import (
     ConvergenceMonitor,
     MinibatchSource,
     TrainingDivergedError,
-    checkpoint_seed,
     epoch_program,
     fit_atomically,
     run_training,
@@ -189,7 +188,7 @@ class _GraphEstimator(DatasetMethodsMixin, BaseEstimator):
         check_hooks(self)
         arrays = [X] + ([Y] if Y is not None else [])
         names = list(self.learners) if self.learners is not None else ["learner"]
-        plan = self._checkpoint_plan(arrays, names[0])
+        plan = self._checkpoint_plan(arrays)
         rng = check_random_state(self.random_state if plan is None else plan["seed"])
         if self.model is None:
             model = default(rng.randint(2**31))
@@ -221,21 +220,19 @@ class _GraphEstimator(DatasetMethodsMixin, BaseEstimator):
                 break
         return self
 
-    def _checkpoint_plan(self, arrays, first):
+    def _checkpoint_plan(self, arrays):
         """The fit's checkpoint directory (a digest of its parameters and data,
         so a search's fits never share one; one sub-directory per learner), its
-        fingerprint and its seed (recorded, so a fit without a fixed
-        ``random_state`` resumes), or None without ``checkpoint_dir``."""
+        fingerprint and seed, or None without ``checkpoint_dir``.
+
+        What a resumed fit draws at random is in its checkpoints (the learners'
+        parameters and generators, the minibatch order), or comes from the
+        model given, so a fit without a fixed ``random_state`` resumes too.
+        """
         if self.checkpoint_dir is None:  # (hashing the data costs a pass)
             return None
         params = run_params(self, skip=self._RUN_ONLY)
-        plan = checkpoint_plan(self.checkpoint_dir, params, self.random_state, arrays)
-        recorded = checkpoint_seed(
-            os.path.join(plan["dir"], first), plan["fingerprint"] + first
-        )
-        if recorded is not None:
-            plan["seed"] = recorded
-        return plan
+        return checkpoint_plan(self.checkpoint_dir, params, self.random_state, arrays)
 
     def _train_learner(self, trainer, source, plan, name):
         monitor = ConvergenceMonitor(
@@ -316,9 +313,8 @@ class GraphClassifier(ClassifierMixin, _GraphEstimator):
         by a digest of the parameters and the data (so the fits of a search never
         share one), one sub-directory per learner, and resume from the newest
         when the same fit runs again: finished learners are loaded, the
-        interrupted one continues where it stopped. Without a fixed
-        ``random_state`` the seed drawn is recorded there, so the fit resumes
-        too.
+        interrupted one continues where it stopped (also without a fixed
+        ``random_state``: the checkpoints hold what was drawn).
     hooks : list of sklearn_pylearn.runtime.Hook, default=None
         More hooks for each learner's training program. Ctrl-C (or SIGTERM)
         stops the fit after the current minibatch: no further learner is

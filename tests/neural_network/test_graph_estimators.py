@@ -299,7 +299,7 @@ class InterruptOnce:
             os.kill(os.getpid(), signal.SIGINT)
 
 
-def _two_learners(**kw):
+def _two_learners(random_state=0, **kw):
     return GraphClassifier(
         DBN(64, [12], 10, finetune_learning_rate=0.3),
         learners=["rbm1", "learner"],
@@ -307,7 +307,7 @@ def _two_learners(**kw):
         batch_size=100,
         tol=0.0,
         n_iter_no_change=1000,
-        random_state=0,
+        random_state=random_state,
         **kw,
     )
 
@@ -365,3 +365,4 @@ def test_hooks_that_are_not_hook_objects_are_a_type_error(digits):
     X, y = digits
     with pytest.raises(TypeError, match=r"GraphClassifier: hooks\[0\] must be"):
         GraphClassifier(hooks=["no"]).fit(X, y)
+
