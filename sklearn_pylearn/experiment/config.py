@@ -473,8 +473,8 @@ def _check_checkpoint_every(fit, estimator, problems):
     if any(k.rpartition("__")[0] not in hooks for k in learners):
         problems.append(
             f"fit.checkpoint_every: {type(estimator).__name__} has a learner without "
-            "a hooks parameter (the Graph estimators have none), which checkpoints "
-            "every 10 s only; remove checkpoint_every"
+            "a hooks parameter, which checkpoints on its own rhythm only; remove "
+            "checkpoint_every"
         )
 
 

@@ -1,5 +1,6 @@
 """LogisticRegression: compiled loss and gradient for L-BFGS, compiled prediction."""
 
+import os
 import warnings
 from numbers import Integral, Real
 
@@ -11,7 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, check_random_state
+from sklearn.utils.validation import check_is_fitted
 
 from ..base import (
     CLASSIFIER_OUTPUTS,
@@ -20,23 +21,16 @@ from ..base import (
     check_known_labels,
     class_columns,
 )
-from ..data import StreamSource
-from ..data._feed import iter_fields, stream_input_probe
 from ..symbolic.affine import AffineMap
 from ..symbolic.compile import compile_function
 from ..symbolic.inputs import GraphInputs
 from ..training import (
-    ConvergenceMonitor,
     LbfgsCallbacks,
-    MinibatchSource,
-    MinibatchTrainer,
-    compile_step,
-    epoch_program,
     fit_atomically,
     minimize_lbfgs,
     row_block_objective,
-    run_training,
 )
+from ..training.resume import check_hooks
 from ..utils._sklearn_compat import (
     CallbackSupportMixin,
     Interval,
@@ -46,11 +40,13 @@ from ..utils._sklearn_compat import (
 )
 from ..utils.validation import validate_float_input
 from . import _logistic_graph as logistic_graph
+from ._logistic_minibatch import MinibatchLogisticMixin
 
 __all__ = ["LogisticRegression"]
 
 
 class LogisticRegression(
+    MinibatchLogisticMixin,
     NamedOutputsMixin,
     SymbolicMixin,
     CallbackSupportMixin,
@@ -112,6 +108,24 @@ class LogisticRegression(
     n_jobs : int or None, default=None
         Accepted for scikit-learn compatibility (deprecated there) and ignored:
         the compiled graphs use the cores themselves.
+    checkpoint_dir : str or path, default=None
+        Write training checkpoints (solvers ``"sgd"`` and ``"adam"``; ignored by
+        ``"lbfgs"``, which runs inside scipy) into a sub-directory named by a
+        digest of the parameters and the data, so the fits of a search (each
+        candidate and fold) never share one. A fit started again with the same
+        directory, data and parameters resumes where the last one stopped
+        ("resumed from epoch N of DIR"; mid-epoch on a streamed dataset), also
+        without a fixed ``random_state``: the seed drawn is recorded in the
+        checkpoint. If that fit had finished, its result is loaded instead of
+        training again, and the log says so; remove the directory to train
+        afresh. Not a scikit-learn parameter.
+    hooks : list of sklearn_pylearn.runtime.Hook, default=None
+        More hooks for the training program of ``"sgd"`` and ``"adam"``
+        (ignored by ``"lbfgs"``). Ctrl-C stops those solvers after the current
+        minibatch: the model keeps the weights of that moment and a warning
+        says how to resume (an interrupt before the first epoch ends raises
+        ``KeyboardInterrupt`` and leaves the estimator as it was). Not a
+        scikit-learn parameter.
 
     Attributes
     ----------
@@ -156,6 +170,8 @@ class LogisticRegression(
         "warm_start": ["boolean"],
         "l1_ratio": [Interval(Real, 0, 1, closed="both"), None],
         "n_jobs": [Integral, None],
+        "checkpoint_dir": [str, os.PathLike, None],
+        "hooks": [list, tuple, None],
     }
 
     def __init__(
@@ -176,6 +192,8 @@ class LogisticRegression(
         warm_start=False,
         l1_ratio=None,
         n_jobs=None,
+        checkpoint_dir=None,
+        hooks=None,
     ):
         self.penalty = penalty
         self.C = C
@@ -192,6 +210,8 @@ class LogisticRegression(
         self.warm_start = warm_start
         self.l1_ratio = l1_ratio
         self.n_jobs = n_jobs
+        self.checkpoint_dir = checkpoint_dir
+        self.hooks = hooks
 
     # ------------------------------------------------------------------ fit
 
@@ -211,6 +231,7 @@ class LogisticRegression(
         self : LogisticRegression
         """
         self._check_penalty()
+        check_hooks(self)
         X, y = validate_float_input(self, X, reset=True, y=y)
         check_classification_targets(y)
         encoder = LabelEncoder().fit(y)
@@ -229,13 +250,7 @@ class LogisticRegression(
                 X, codes, encoder.classes_, weight, callback_data=(y, metadata)
             )
         else:  # scikit-learn calls callbacks for the lbfgs iterations only
-            fit = self._fit_minibatch(
-                X.shape[1],
-                X.dtype,
-                len(encoder.classes_),
-                weight.sum(),
-                self._array_source(X, codes, len(encoder.classes_), weight),
-            )
+            fit = self._fit_arrays_minibatch(X, codes, len(encoder.classes_), weight)
         coef, intercept, n_iter = fit
         self.classes_ = encoder.classes_
         # float32 input gives float32 coefficients, as in scikit-learn.
@@ -453,157 +468,6 @@ class LogisticRegression(
             W[:, n_features].copy() if self.fit_intercept else np.zeros(n_outputs)
         )
         return coef, intercept
-
-    def _array_source(self, X, codes, n_classes, weight):
-        n_samples = X.shape[0]
-        return MinibatchSource(
-            n_samples,
-            min(200, n_samples) if self.batch_size == "auto" else self.batch_size,
-            random_state=check_random_state(self.random_state),
-        ).bind(X, self._target(codes, n_classes, X.dtype), weight)
-
-    def _fit_minibatch(self, n_features, dtype, n_classes, weight_sum, source):
-        n_outputs = self._n_outputs(n_classes)
-        w0 = self._initial_parameters(n_features, n_outputs, dtype)
-        coef, intercept = self._split(w0, n_features, n_outputs)
-        params = [np.ascontiguousarray(coef.T, dtype=dtype)]
-        if self.fit_intercept:
-            params.append(intercept.astype(dtype))
-        trainer = self._trainer(params, n_outputs, dtype, weight_sum)
-        monitor = ConvergenceMonitor(
-            tol=self.tol, n_iter_no_change=self.n_iter_no_change
-        )
-        vm = run_training(
-            epoch_program(self.max_iter, source.n_batches),
-            trainer,
-            source,
-            hooks=[monitor],
-            verbose=bool(self.verbose),
-            desc=type(self).__name__,
-        )
-        if vm.stop_reason is None and trainer.n_iter_ == self.max_iter:
-            warnings.warn(
-                f"{self.solver} reached max_iter={self.max_iter} epochs without the "
-                f"training loss improving by tol={self.tol} for "
-                f"{self.n_iter_no_change} epochs: increase max_iter or tol.",
-                ConvergenceWarning,
-                stacklevel=3,
-            )
-        self.loss_curve_ = list(monitor.loss_curve)
-        coef = np.ascontiguousarray(trainer.params[0].T, dtype=np.float64)
-        intercept = (
-            np.asarray(trainer.params[1], dtype=np.float64)
-            if self.fit_intercept
-            else np.zeros(n_outputs)
-        )
-        return coef, intercept, trainer.n_iter_
-
-    @fit_context(prefer_skip_nested_validation=True)
-    @fit_atomically
-    def _fit_stream(self, stream):
-        """``fit`` on a streamed dataset (``solver="sgd"`` or ``"adam"``).
-
-        A first pass reads the target (and weight) columns only: the classes,
-        the class weights and the weight total of the L2 term. Then
-        ``max_iter`` epochs over the stream's minibatches (its ``batch_size``
-        and ``shuffle_buffer``; this estimator's ``batch_size`` applies to
-        arrays).
-        """
-        self._check_penalty()
-        if self.solver == "lbfgs":
-            raise ValueError(
-                f"LogisticRegression(solver='lbfgs') cannot train on a streamed "
-                f"{type(stream).__name__}: L-BFGS needs every row at each step. Use "
-                "solver='adam' (or 'sgd'), or load the data when it fits in "
-                "memory: fit(dataset.to_dataset())."
-            )
-        if "target" not in stream.fields:
-            raise ValueError(
-                "LogisticRegression.fit: the streamed dataset has no 'target' "
-                f"field (its fields are {list(stream.fields)!r}); name the target "
-                "column: target='...'."
-            )
-        X0 = validate_float_input(self, stream_input_probe(stream), reset=True)
-        encoder, weight_sum, per_class = self._stream_targets(stream, X0.dtype)
-        n_classes, dtype = len(encoder.classes_), X0.dtype
-
-        def encode(batch):
-            values = batch.to_dict()
-            X = np.ascontiguousarray(values["input"], dtype=dtype)
-            codes = encoder.transform(values["target"])
-            sw = values.get("weight")
-            sw = np.ones(len(X), dtype) if sw is None else np.asarray(sw, dtype)
-            return X, self._target(codes, n_classes, dtype), sw * per_class[codes]
-
-        coef, intercept, n_iter = self._fit_minibatch(
-            X0.shape[1], dtype, n_classes, weight_sum, StreamSource(stream, encode)
-        )
-        self.classes_ = encoder.classes_
-        self.coef_ = np.asarray(coef, dtype=dtype)
-        self.intercept_ = np.asarray(intercept, dtype=dtype)
-        self.n_iter_ = np.array([min(n_iter, self.max_iter)], dtype=np.int32)
-        return self
-
-    def _stream_targets(self, stream, dtype):
-        """Classes, total (class-)weight and per-class weights, by one pass over
-        the target and weight columns."""
-        fields = ("target", "weight") if "weight" in stream.fields else ("target",)
-        labels, counts, weights = [], [], []
-        for piece in iter_fields(stream, fields):
-            y, first = np.unique(piece["target"], return_inverse=True)
-            w = piece.get("weight")
-            labels.append(y)
-            counts.append(np.bincount(first, minlength=len(y)))
-            weights.append(
-                np.bincount(first, weights=w, minlength=len(y))
-                if w is not None
-                else counts[-1].astype(np.float64)
-            )
-        classes = np.unique(np.concatenate(labels))
-        if len(classes) < 2:
-            raise ValueError(
-                "This solver needs samples of at least 2 classes in the data, but "
-                f"the data contains only one class: {classes[0].item()!r}."
-            )
-        total_counts = np.zeros(len(classes))
-        total_weights = np.zeros(len(classes))
-        for y, c, w in zip(labels, counts, weights):
-            idx = np.searchsorted(classes, y)
-            total_counts[idx] += c
-            total_weights[idx] += w
-        encoder = LabelEncoder().fit(classes)
-        per_class = np.ones(len(classes))
-        if isinstance(self.class_weight, str):  # "balanced", from the counts
-            per_class = total_counts.sum() / (len(classes) * total_counts)
-        elif self.class_weight is not None:
-            per_class = compute_class_weight(
-                self.class_weight, classes=classes, y=classes
-            )
-        per_class = per_class.astype(dtype)
-        return encoder, float((total_weights * per_class).sum()), per_class
-
-    def _trainer(self, params, n_outputs, dtype, weight_sum):
-        step = compile_step(
-            params,
-            logistic_graph.minibatch_objective(n_outputs == 1, self.fit_intercept),
-            solver=self.solver,
-            y_ndim=1 if n_outputs == 1 else 2,
-            hyper_names=("l2",),
-            name=f"{type(self).__name__}.train_step",
-            key=("logistic", n_outputs == 1, self.fit_intercept, len(params)),
-        )
-        if self.solver == "sgd":
-            solver_params = {"momentum": 0.0}
-        else:
-            solver_params = {"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-8}
-        l2 = 0.0 if self.penalty is None else 1.0 / (self.C * weight_sum)
-        return MinibatchTrainer(
-            step,
-            params,
-            learning_rate_init=self.learning_rate_init,
-            hyper={"l2": l2},
-            solver_params=solver_params,
-        )
 
     # ------------------------------------------------------------ prediction
 

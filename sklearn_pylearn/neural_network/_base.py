@@ -33,14 +33,18 @@ from ..training import (
     MinibatchSource,
     MinibatchTrainer,
     SklearnCallbacks,
-    checkpoint_seed,
     compile_step,
-    data_fingerprint,
     epoch_program,
     fit_atomically,
     minimize_lbfgs,
     row_block_objective,
     run_training,
+)
+from ..training.resume import (
+    check_hooks,
+    checkpoint_plan,
+    report_interrupt,
+    run_params,
 )
 from ..utils._sklearn_compat import (
     BaseMultilayerPerceptron,
@@ -57,7 +61,6 @@ from . import _mlp_graph as mlp_graph
 __all__ = ["BaseMLP"]
 
 _STOCHASTIC = ("sgd", "adam")
-_RUN_ONLY = ("verbose", "hooks", "checkpoint_dir")
 
 
 def _stochastic_solver(est):
@@ -167,44 +170,21 @@ class BaseMLP(NamedOutputsMixin, SymbolicMixin, CallbackSupportMixin, BaseEstima
         return self
 
     def _check_hooks(self):
-        for i, hook in enumerate(self.hooks or ()):
-            if isinstance(hook, type) or not any(
-                name.startswith("on_") and callable(getattr(hook, name))
-                for name in dir(hook)
-            ):
-                raise TypeError(
-                    f"{type(self).__name__}: hooks[{i}] must be a hook object (a "
-                    "sklearn_pylearn.runtime.Hook instance, with on_epoch_end and "
-                    f"the like), got {hook!r}. Pass instances: hooks=[MyHook()]."
-                )
+        check_hooks(self)
 
     def _checkpoint_plan(self, X, Y, sample_weight, incremental, first_pass):
-        """Where this fit checkpoints, its fingerprint and its seed.
-
-        Each fit gets its own sub-directory of ``checkpoint_dir``, named by a
-        digest of its parameters and data (and, for a warm start, of the weights
-        it starts from), so the clones of a search never share one. Without an
-        int ``random_state`` the fit draws a seed and records it in its
-        checkpoints; a fit started again reads it back, so it resumes.
-        """
-        run_params = [(k, v) for k, v in self._run_params() if k != "random_state"]
-        seeded = isinstance(self.random_state, (int, np.integer))
-        parts = [run_params, self.random_state if seeded else None]
-        if incremental:  # one directory across calls, written, never resumed
-            key = data_fingerprint(*parts, "partial_fit")
-        else:
-            weights = [] if first_pass else self.coefs_ + self.intercepts_
-            sw = [] if sample_weight is None else [sample_weight]
-            key = data_fingerprint(X, Y, *sw, *weights, *parts)
-        directory = os.path.join(os.fspath(self.checkpoint_dir), key[:16])
-        seed = None if incremental else checkpoint_seed(directory, key)
-        if seed is None:
-            seed = (
-                int(self.random_state)
-                if seeded
-                else int(check_random_state(self.random_state).randint(2**31 - 1))
-            )
-        return {"dir": directory, "fingerprint": key, "seed": seed}
+        """Where this fit checkpoints, its fingerprint and its seed
+        (:func:`~sklearn_pylearn.training.resume.checkpoint_plan`; a warm start
+        also digests the weights it starts from)."""
+        weights = [] if first_pass else self.coefs_ + self.intercepts_
+        sw = [] if sample_weight is None else [sample_weight]
+        return checkpoint_plan(
+            self.checkpoint_dir,
+            self._run_params(),
+            self.random_state,
+            [X, Y, *sw, *weights],
+            incremental=incremental,
+        )
 
     def _initialize(self, layer_units, dtype):
         self.n_iter_ = 0
@@ -301,29 +281,9 @@ class BaseMLP(NamedOutputsMixin, SymbolicMixin, CallbackSupportMixin, BaseEstima
             )
         finally:
             self._store(trainer, monitor)
-        if vm.interrupted and self.n_iter_ == 0:
-            # No epoch finished: no consistent model to keep (fit_atomically
-            # restores the estimator as it was).
-            raise KeyboardInterrupt(
-                f"{type(self).__name__} interrupted in epoch 1, before any epoch "
-                "finished; the estimator is left as it was"
-                + (
-                    ""
-                    if plan["dir"] is None
-                    else " (call fit again with the same checkpoint_dir to resume)"
-                )
-                + "."
-            )
         if vm.interrupted:
-            hint = (
-                "call fit again with the same checkpoint_dir to resume"
-                if plan["dir"] is not None
-                else "the model keeps the weights of that epoch"
-            )
-            warnings.warn(
-                f"{type(self).__name__} interrupted at epoch {self.n_iter_}; {hint}.",
-                UserWarning,
-                stacklevel=3,
+            report_interrupt(
+                type(self).__name__, self.n_iter_, plan["dir"], stacklevel=4
             )
         elif (
             not incremental and vm.stop_reason is None and self.n_iter_ == self.max_iter
@@ -448,8 +408,7 @@ class BaseMLP(NamedOutputsMixin, SymbolicMixin, CallbackSupportMixin, BaseEstima
         return encode
 
     def _run_params(self):
-        params = self.get_params()
-        return sorted((k, repr(v)) for k, v in params.items() if k not in _RUN_ONLY)
+        return run_params(self)
 
     def _train_step(self):
         params = self.coefs_ + self.intercepts_

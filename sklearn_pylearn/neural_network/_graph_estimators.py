@@ -33,9 +33,15 @@ from ..training import (
     ConvergenceMonitor,
     MinibatchSource,
     TrainingDivergedError,
-    data_fingerprint,
     epoch_program,
+    fit_atomically,
     run_training,
+)
+from ..training.resume import (
+    check_hooks,
+    checkpoint_plan,
+    report_interrupt,
+    run_params,
 )
 from ..utils._sklearn_compat import Interval
 from ..utils._sklearn_compat import fit_context as _fit_context
@@ -136,8 +142,10 @@ class _GraphEstimator(DatasetMethodsMixin, BaseEstimator):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "checkpoint_dir": [str, os.PathLike, None],
+        "hooks": [list, tuple, None],
     }
     _supervised = True
+    _RUN_ONLY = ("model", "verbose", "hooks", "checkpoint_dir")
 
     def __init__(
         self,
@@ -152,6 +160,7 @@ class _GraphEstimator(DatasetMethodsMixin, BaseEstimator):
         random_state=None,
         verbose=False,
         checkpoint_dir=None,
+        hooks=None,
     ):
         self.model = model
         self.learners = learners
@@ -163,6 +172,7 @@ class _GraphEstimator(DatasetMethodsMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
         self.checkpoint_dir = checkpoint_dir
+        self.hooks = hooks
 
     def _input(self, model, name):
         for node in model.inputs:
@@ -175,7 +185,11 @@ class _GraphEstimator(DatasetMethodsMixin, BaseEstimator):
         )
 
     def _fit_graph(self, X, Y, default):
-        rng = check_random_state(self.random_state)
+        check_hooks(self)
+        arrays = [X] + ([Y] if Y is not None else [])
+        names = list(self.learners) if self.learners is not None else ["learner"]
+        plan = self._checkpoint_plan(arrays)
+        rng = check_random_state(self.random_state if plan is None else plan["seed"])
         if self.model is None:
             model = default(rng.randint(2**31))
         else:
@@ -187,8 +201,6 @@ class _GraphEstimator(DatasetMethodsMixin, BaseEstimator):
                 f"X has {X.shape[1]} features."
             )
         inputs = [x] + ([self._input(model, "y")] if Y is not None else [])
-        arrays = [X] + ([Y] if Y is not None else [])
-        names = self.learners if self.learners is not None else ["learner"]
         source = MinibatchSource(
             len(X),
             min(self.batch_size, len(X)),
@@ -197,34 +209,67 @@ class _GraphEstimator(DatasetMethodsMixin, BaseEstimator):
         )
         source.bind(*arrays)
         self.loss_curve_ = []
-        for name in names:
+        for i, name in enumerate(names):
             trainer = GraphTrainer(model[name], inputs)
-            monitor = ConvergenceMonitor(
-                tol=self.tol, n_iter_no_change=self.n_iter_no_change
-            )
-            directory, fingerprint = None, ""
-            if self.checkpoint_dir is not None:  # (hashing the data costs a pass)
-                directory = os.path.join(str(self.checkpoint_dir), name)
-                fingerprint = data_fingerprint(*arrays, name, self._fit_settings())
-            run_training(
+            vm = self._train_learner(trainer, source, plan, name)
+            self.n_iter_ = trainer.n_iter_
+            self.loss_ = trainer.loss_
+            self.model_ = model
+            if vm.interrupted:
+                self._report_interrupt(names, i, trainer.n_iter_, plan)
+                break
+        return self
+
+    def _checkpoint_plan(self, arrays):
+        """The fit's checkpoint directory (a digest of its parameters and data,
+        so a search's fits never share one; one sub-directory per learner), its
+        fingerprint and seed, or None without ``checkpoint_dir``.
+
+        What a resumed fit draws at random is in its checkpoints (the learners'
+        parameters and generators, the minibatch order), or comes from the
+        model given, so a fit without a fixed ``random_state`` resumes too.
+        """
+        if self.checkpoint_dir is None:  # (hashing the data costs a pass)
+            return None
+        params = run_params(self, skip=self._RUN_ONLY)
+        return checkpoint_plan(self.checkpoint_dir, params, self.random_state, arrays)
+
+    def _train_learner(self, trainer, source, plan, name):
+        monitor = ConvergenceMonitor(
+            tol=self.tol, n_iter_no_change=self.n_iter_no_change
+        )
+        plan = plan or {"dir": None, "fingerprint": "", "seed": None}
+        try:
+            return run_training(
                 epoch_program(self.max_iter, source.n_batches),
                 trainer,
                 source,
-                hooks=[monitor],
+                hooks=[monitor, *(self.hooks or ())],
                 verbose=bool(self.verbose),
-                checkpoint_dir=directory,
-                fingerprint=fingerprint,
+                checkpoint_dir=(
+                    None if plan["dir"] is None else os.path.join(plan["dir"], name)
+                ),
+                fingerprint=plan["fingerprint"] + name,
+                seed=plan["seed"],
                 desc=f"{type(self).__name__}[{name}]",
             )
+        finally:
             self.loss_curve_ = list(monitor.loss_curve)
-        self.n_iter_ = trainer.n_iter_
-        self.loss_ = trainer.loss_
-        self.model_ = model
-        return self
 
-    def _fit_settings(self) -> dict:
-        skip = ("model", "verbose", "checkpoint_dir")
-        return {k: v for k, v in self.get_params().items() if k not in skip}
+    def _report_interrupt(self, names, i, n_iter, plan):
+        """Warn once that the fit stopped in learner ``names[i]`` (raise when no
+        epoch of the first learner finished: nothing consistent to keep)."""
+        where = f" of learner {names[i]!r} ({i + 1} of {len(names)}"
+        rest = names[i + 1 :]
+        where += f"; not trained: {', '.join(map(repr, rest))})" if rest else ")"
+        report_interrupt(
+            type(self).__name__,
+            n_iter,
+            None if plan is None else plan["dir"],
+            where=where,
+            kept=i > 0 or n_iter > 0,
+            stacklevel=5,
+        )
 
     def _output(self, X, name):
         check_is_fitted(self)
@@ -264,8 +309,19 @@ class GraphClassifier(ClassifierMixin, _GraphEstimator):
     verbose : bool, default=False
         A progress bar over epochs.
     checkpoint_dir : path or None
-        Write checkpoints of each learner's training there (one sub-directory per
-        learner) and resume from the newest when the same fit runs again.
+        Write checkpoints of each learner's training into a sub-directory named
+        by a digest of the parameters and the data (so the fits of a search never
+        share one), one sub-directory per learner, and resume from the newest
+        when the same fit runs again: finished learners are loaded, the
+        interrupted one continues where it stopped (also without a fixed
+        ``random_state``: the checkpoints hold what was drawn).
+    hooks : list of sklearn_pylearn.runtime.Hook, default=None
+        More hooks for each learner's training program. Ctrl-C (or SIGTERM)
+        stops the fit after the current minibatch: no further learner is
+        trained, the model keeps the weights of that moment and one warning
+        says where it stopped and how to resume; an interrupt before the first
+        learner's first epoch ends raises ``KeyboardInterrupt`` and leaves the
+        estimator as it was.
 
     Attributes
     ----------
@@ -286,12 +342,13 @@ class GraphClassifier(ClassifierMixin, _GraphEstimator):
     >>> clf.score(X, y) > 0.9
     True
     >>> sorted(clf.get_params())[:3]
-    ['batch_size', 'checkpoint_dir', 'learners']
+    ['batch_size', 'checkpoint_dir', 'hooks']
     >>> clf.get_params()["model__cost__learning_rate"]
     0.01
     """
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @fit_atomically
     def fit(self, X, y):
         """Train a copy of the model on ``(X, y)``."""
         X, y = validate_data(self, X, y, dtype=np.float64)
@@ -339,6 +396,7 @@ class GraphRegressor(RegressorMixin, _GraphEstimator):
     """
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @fit_atomically
     def fit(self, X, y):
         """Train a copy of the model on ``(X, y)``."""
         X, y = validate_data(
@@ -396,6 +454,7 @@ class GraphTransformer(TransformerMixin, _GraphEstimator):
         random_state=None,
         verbose=False,
         checkpoint_dir=None,
+        hooks=None,
     ):
         super().__init__(
             model,
@@ -408,10 +467,12 @@ class GraphTransformer(TransformerMixin, _GraphEstimator):
             random_state=random_state,
             verbose=verbose,
             checkpoint_dir=checkpoint_dir,
+            hooks=hooks,
         )
         self.output = output
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @fit_atomically
     def fit(self, X, y=None):
         """Train a copy of the model on ``X``."""
         X = validate_data(self, X, dtype=np.float64)

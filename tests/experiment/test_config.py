@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+from sklearn.base import BaseEstimator
 
 from sklearn_pylearn.exceptions import ExperimentConfigError
 from sklearn_pylearn.experiment import load_config, validate_config
@@ -232,12 +233,25 @@ def test_checkpoint_every_needs_checkpoints_and_hooks():
             "params": {"n_in": 4, "hidden_layer_sizes": [3], "n_out": 3},
         }
     }
+    # The Graph estimators have hooks: the runner can ask them for checkpoints.
+    validate_config(_base(model=graph, fit={"checkpoint": True, "checkpoint_every": 1}))
     (problem,) = _problems(
-        _base(model=graph, fit={"checkpoint": True, "checkpoint_every": 1})
+        _base(
+            model={"estimator": "tests.experiment.test_config.NoHooks"},
+            trusted=["tests.experiment.test_config.NoHooks"],
+            fit={"checkpoint": True, "checkpoint_every": 1},
+        )
     )
     assert problem.startswith(
-        "fit.checkpoint_every: GraphClassifier has a learner without a hooks"
+        "fit.checkpoint_every: NoHooks has a learner without a hooks"
     )
+
+
+class NoHooks(BaseEstimator):
+    """A learner with checkpoints but no hooks parameter (a user's own)."""
+
+    def __init__(self, checkpoint_dir=None):
+        self.checkpoint_dir = checkpoint_dir
 
 
 def test_digest_changes_with_the_config():

@@ -336,13 +336,34 @@ model:
 fit: {checkpoint: true}
 """
 
+# A layer-graph model trained by two learners (interrupted in the first).
+INTERRUPTIBLE_GRAPH = """
+data: {sklearn: load_iris, split: {test_size: 0.3, random_state: 0}}
+model:
+  graph:
+    macro: sklearn_pylearn.graph.macros.DBN
+    params: {n_in: 4, hidden_layer_sizes: [8], n_out: 3, finetune_learning_rate: 0.3}
+  params:
+    learners: [rbm1, learner]
+    max_iter: 6
+    batch_size: 10
+    tol: 0.0
+    random_state: 0
+fit: {checkpoint: true}
+"""
 
-def test_an_interrupted_fit_leaves_the_run_resumable(tmp_path, monkeypatch, caplog):
+
+@pytest.mark.parametrize(
+    "config", [INTERRUPTIBLE, INTERRUPTIBLE_GRAPH], ids=["mlp", "graph"]
+)
+def test_an_interrupted_fit_leaves_the_run_resumable(
+    config, tmp_path, monkeypatch, caplog
+):
     """Ctrl-C stops a learner after its current step and its fit returns: the run
     must not take that model as the finished one."""
     from sklearn_pylearn.experiment import runner
 
-    reference = run_experiment(INTERRUPTIBLE, tmp_path / "reference", **_quiet())
+    reference = run_experiment(config, tmp_path / "reference", **_quiet())
 
     def interrupt_at_3(self, vm, **info):
         if info["count"] == 3:
@@ -350,7 +371,7 @@ def test_an_interrupted_fit_leaves_the_run_resumable(tmp_path, monkeypatch, capl
 
     monkeypatch.setattr(runner._RunnerHook, "on_epoch_end", interrupt_at_3)
     with pytest.raises(KeyboardInterrupt), pytest.warns(UserWarning, match="epoch 3"):
-        run_experiment(INTERRUPTIBLE, tmp_path / "run", **_quiet())
+        run_experiment(config, tmp_path / "run", **_quiet())
     monkeypatch.undo()
     assert json.loads((tmp_path / "run" / "run.json").read_text())["status"] == (
         "running"

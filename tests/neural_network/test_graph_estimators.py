@@ -124,12 +124,14 @@ def test_checkpoints_resume_the_same_fit(digits, tmp_path):
     X, y = digits
     settings = dict(max_iter=3, batch_size=100, random_state=0, checkpoint_dir=tmp_path)
     first = GraphClassifier(LogReg(64, 10), **settings).fit(X, y)
-    assert (tmp_path / "learner").is_dir()
+    (fit_dir,) = tmp_path.iterdir()  # the fit's own directory, a learner in it
+    assert (fit_dir / "learner").is_dir()
     again = GraphClassifier(LogReg(64, 10), **settings).fit(X, y)
     np.testing.assert_array_equal(again.predict_proba(X), first.predict_proba(X))
     assert again.n_iter_ == first.n_iter_ == 3
-    with pytest.warns(UserWarning, match="holds a checkpoint of another fit"):
-        GraphClassifier(LogReg(64, 10), **{**settings, "max_iter": 2}).fit(X, y)
+    # Other parameters (a search's other candidate) write elsewhere.
+    GraphClassifier(LogReg(64, 10), **{**settings, "max_iter": 2}).fit(X, y)
+    assert len(list(tmp_path.iterdir())) == 2
 
 
 def test_randomized_search_samples_the_model_distributions(digits):
@@ -203,11 +205,10 @@ def test_a_fit_killed_with_sigkill_resumes_bit_identically(tmp_path):
     done = run(tmp_path / "reference", tmp_path / "reference.npz")
     assert done.returncode == 0, done.stderr.decode()
     proc = run(tmp_path / "ckpt", tmp_path / "killed.npz", wait=False)
-    first = tmp_path / "ckpt" / "rbm1"
     deadline = time.monotonic() + 300
     # Killed once the first learner (the RBM) has checkpointed: during (or just
     # after) the second one.
-    while not (first.is_dir() and list_checkpoints(first)):
+    while not any(list_checkpoints(d) for d in tmp_path.glob("ckpt/*/rbm1")):
         assert proc.poll() is None, proc.stderr.read().decode()
         assert time.monotonic() < deadline, "the fit never checkpointed its RBM"
         time.sleep(0.02)
@@ -280,3 +281,88 @@ def test_fits_of_copies_reuse_the_built_training_step(digits, monkeypatch):
     assert first.model_["learner"].n_updates == 1 + 8  # (it went on from the model)
     # The copy trains its own parameters, never the model's.
     assert model["learner"].n_updates == 1
+
+
+class InterruptOnce:
+    """A hook that sends this process one SIGINT at a given step (a Ctrl-C)."""
+
+    def __init__(self, at_step):
+        self.at_step = at_step
+        self.fired = False
+
+    def on_step(self, vm, **info):
+        import os
+        import signal
+
+        if not self.fired and vm.steps >= self.at_step:
+            self.fired = True
+            os.kill(os.getpid(), signal.SIGINT)
+
+
+def _two_learners(random_state=0, **kw):
+    return GraphClassifier(
+        DBN(64, [12], 10, finetune_learning_rate=0.3),
+        learners=["rbm1", "learner"],
+        max_iter=3,
+        batch_size=100,
+        tol=0.0,
+        n_iter_no_change=1000,
+        random_state=random_state,
+        **kw,
+    )
+
+
+def test_ctrl_c_in_the_first_learner_stops_the_fit_and_it_resumes(
+    digits, tmp_path, caplog
+):
+    import warnings
+
+    X, y = digits
+    whole = _two_learners().fit(X, y)
+    hook = InterruptOnce(14)  # mid-epoch 2 of rbm1 (4 minibatches, 10 steps an epoch)
+    cut = _two_learners(checkpoint_dir=tmp_path, hooks=[hook])
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        cut.fit(X, y)
+    assert hook.fired
+    messages = [str(w.message) for w in record if "interrupted" in str(w.message)]
+    assert messages == [
+        "GraphClassifier interrupted at epoch 1 of learner 'rbm1' (1 of 2; not "
+        "trained: 'learner'); call fit again with the same checkpoint_dir to resume."
+    ]
+    assert cut.n_iter_ == 1 and len(cut.loss_curve_) == 1
+    # The second learner never ran: what it alone trains is as it started.
+    trained = {id(p) for p in cut.model_["rbm1"].params}
+    initial = _two_learners().model.parameters()
+    untouched = [
+        (got, start)
+        for got, start in zip(cut.model_.parameters(), initial)
+        if id(got) not in trained
+    ]
+    assert untouched
+    for got, start in untouched:
+        np.testing.assert_array_equal(got.value, start.value)
+    with caplog.at_level("WARNING", logger="sklearn_pylearn"):
+        resumed = _two_learners(checkpoint_dir=tmp_path, hooks=[hook]).fit(X, y)
+    assert "resumed from epoch 1" in caplog.text
+    np.testing.assert_array_equal(resumed.predict_proba(X), whole.predict_proba(X))
+    for a, b in zip(resumed.model_.parameters(), whole.model_.parameters()):
+        assert a.value.tobytes() == b.value.tobytes()
+    assert resumed.n_iter_ == whole.n_iter_ == 3
+
+
+def test_ctrl_c_before_any_epoch_ends_leaves_the_estimator_as_it_was(digits):
+    X, y = digits
+    clf = _two_learners().fit(X, y)
+    before = dict(vars(clf))
+    clf.set_params(hooks=[InterruptOnce(3)])
+    with pytest.raises(KeyboardInterrupt, match="in epoch 1 of learner 'rbm1'"):
+        clf.fit(X, y)
+    assert clf.model_ is before["model_"] and clf.n_iter_ == before["n_iter_"]
+
+
+def test_hooks_that_are_not_hook_objects_are_a_type_error(digits):
+    X, y = digits
+    with pytest.raises(TypeError, match=r"GraphClassifier: hooks\[0\] must be"):
+        GraphClassifier(hooks=["no"]).fit(X, y)
+
