@@ -1,0 +1,82 @@
+"""Importing the library loads only what a fit on arrays needs.
+
+Each check runs in a fresh interpreter and reads ``sys.modules``: no timing, so
+it holds on a loaded machine. scikit-learn itself imports pandas, ``scipy.stats``
+and pyarrow on ``import sklearn`` (in 1.9), so those are held to scikit-learn's
+own footprint: a module may load them only where the matching scikit-learn import
+does.
+"""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+# Never needed to import an estimator: Numba comes with the first compile, the
+# others with the data source, plotting or experiment that uses them.
+NEVER = (
+    "dask",
+    "distributed",
+    "matplotlib",
+    "numba",
+    "pyarrow.dataset",
+    "pyarrow.parquet",
+    "skops",
+    "tqdm",
+    "yaml",
+    "sklearn_pylearn.data._dask",
+    "sklearn_pylearn.data._parquet",
+    "sklearn_pylearn.experiment",
+    "sklearn_pylearn.plotting",
+)
+# Loaded only where scikit-learn's matching import loads them too.
+AS_SKLEARN = ("pandas", "pyarrow", "rich", "scipy.stats")
+
+# Our module and the scikit-learn import it stands in for.
+PAIRS = [
+    ("sklearn_pylearn", "sklearn"),
+    ("sklearn_pylearn.neural_network", "sklearn.neural_network"),
+    ("sklearn_pylearn.linear_model", "sklearn.linear_model"),
+    ("sklearn_pylearn.preprocessing", "sklearn.preprocessing"),
+    ("sklearn_pylearn.pipeline", "sklearn.pipeline"),
+]
+
+
+def loaded_after_import(module):
+    """Which of ``NEVER + AS_SKLEARN`` a fresh interpreter holds after ``import``."""
+    code = (
+        f"import json, sys, {module}\n"
+        f"print(json.dumps([m for m in {list(NEVER + AS_SKLEARN)!r} "
+        "if m in sys.modules]))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    return set(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+@pytest.mark.parametrize("ours, theirs", PAIRS)
+def test_import_loads_no_more_than_sklearn(ours, theirs):
+    loaded = loaded_after_import(ours)
+    assert not loaded & set(NEVER)
+    assert loaded & set(AS_SKLEARN) <= loaded_after_import(theirs)
+
+
+def test_lazy_data_names_still_import():
+    code = (
+        "import sys\n"
+        "from sklearn_pylearn.data import DaskDataset, ParquetDataset, write_parquet\n"
+        "import sklearn_pylearn.data as data\n"
+        "assert 'ParquetDataset' in dir(data)\n"
+        "assert ParquetDataset.__module__ == 'sklearn_pylearn.data._parquet'\n"
+        "assert 'pyarrow.parquet' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_unknown_data_name_raises():
+    import sklearn_pylearn.data as data
+
+    with pytest.raises(AttributeError, match="no attribute 'NoSuchName'"):
+        data.NoSuchName
