@@ -7,6 +7,7 @@ own footprint: a module may load them only where the matching scikit-learn impor
 does.
 """
 
+import importlib
 import json
 import subprocess
 import sys
@@ -63,6 +64,23 @@ def test_import_loads_no_more_than_sklearn(ours, theirs):
     assert loaded & set(AS_SKLEARN) <= loaded_after_import(theirs)
 
 
+@pytest.mark.parametrize("module", ["sklearn_pylearn", "sklearn_pylearn.runtime"])
+def test_package_root_and_runtime_do_not_import_pytensor(module):
+    code = f"import sys, {module}\nassert 'pytensor' not in sys.modules\n"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_lazy_root_names_still_import():
+    code = (
+        "import sklearn_pylearn\n"
+        "from sklearn_pylearn import clear_compile_cache, compile_stats\n"
+        "from sklearn_pylearn.symbolic import compile as c\n"
+        "assert compile_stats is c.compile_stats\n"
+        "assert 'compile_stats' in dir(sklearn_pylearn)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def test_lazy_data_names_still_import():
     code = (
         "import sys\n"
@@ -75,8 +93,8 @@ def test_lazy_data_names_still_import():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_unknown_data_name_raises():
-    import sklearn_pylearn.data as data
-
-    with pytest.raises(AttributeError, match="no attribute 'NoSuchName'"):
-        data.NoSuchName
+@pytest.mark.parametrize("module", ["sklearn_pylearn", "sklearn_pylearn.data"])
+def test_unknown_name_raises(module):
+    package = importlib.import_module(module)
+    with pytest.raises(AttributeError, match="has no attribute 'NoSuchName'"):
+        package.NoSuchName
