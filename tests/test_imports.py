@@ -97,4 +97,4 @@ def test_lazy_data_names_still_import():
 def test_unknown_name_raises(module):
     package = importlib.import_module(module)
     with pytest.raises(AttributeError, match="has no attribute 'NoSuchName'"):
-        package.NoSuchName
+        _ = package.NoSuchName

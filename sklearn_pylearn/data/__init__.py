@@ -63,6 +63,7 @@ def __getattr__(name):
 def __dir__():
     return sorted([*globals(), *_LAZY])
 
+
 __all__ = [
     "ChunkedStream",
     "DaskDataset",

@@ -180,4 +180,3 @@ def sparse_take_columns(X, index, weight) -> TensorVariable:
            [ 5., 30.]])
     """
     return SparseTakeColumns()(X, index, weight)
-
