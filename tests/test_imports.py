@@ -98,3 +98,29 @@ def test_unknown_name_raises(module):
     package = importlib.import_module(module)
     with pytest.raises(AttributeError, match="has no attribute 'NoSuchName'"):
         _ = package.NoSuchName
+
+
+PARQUET_CHECKPOINT = """
+import numpy as np, pandas as pd
+from sklearn_pylearn.data import ParquetDataset
+from sklearn_pylearn.runtime import CALL, REPEAT, SEQ, Checkpoint, VirtualMachine
+pd.DataFrame({"f0": np.arange(50.0)}).to_parquet("d.parquet")
+data = ParquetDataset("d.parquet", input=["f0"], batch_size=7)
+vm = VirtualMachine(REPEAT(4, SEQ([CALL("data.next")])), context={"data": data},
+                    hooks=[Checkpoint("ck", every_n_steps=2)])
+vm.run(handle_signals=False)
+"""
+RESUME = """
+import sys
+import sklearn_pylearn.data
+from sklearn_pylearn.runtime import CALL, REPEAT, SEQ, VirtualMachine
+assert "sklearn_pylearn.data._parquet" not in sys.modules
+vm = VirtualMachine.resume("ck", program=REPEAT(4, SEQ([CALL("data.next")])))
+assert type(vm.context["data"]).__name__ == "ParquetDataset", vm.context
+assert vm.steps == 4
+"""
+
+
+def test_checkpoint_reopens_a_lazily_imported_parquet_source(tmp_path):
+    for script in (PARQUET_CHECKPOINT, RESUME):
+        subprocess.run([sys.executable, "-c", script], check=True, cwd=tmp_path)
