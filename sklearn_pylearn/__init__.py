@@ -9,9 +9,10 @@ cache, symbolic steps, fusion, named outputs, training programs, checkpoints, th
 graph) are described in the repository's ``doc/architecture.md``.
 """
 
+import importlib
+
 from ._config import config_context, get_config, set_config
 from ._version import __version__
-from .symbolic.compile import clear_compile_cache, compile_stats
 
 __all__ = [
     "__version__",
@@ -21,3 +22,23 @@ __all__ = [
     "get_config",
     "set_config",
 ]
+
+# PyTensor loads with the first estimator family or with these names (PEP 562), not
+# with the package: ``import sklearn_pylearn.runtime`` does not pay for it.
+_LAZY = {
+    "clear_compile_cache": ".symbolic.compile",
+    "compile_stats": ".symbolic.compile",
+}
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted([*globals(), *_LAZY])

@@ -25,15 +25,15 @@ Examples
 [[0, 1], [2]]
 """
 
+import importlib
+
 from ..runtime import register_trusted
 from ._adapt import as_arrays, is_dataset
-from ._dask import DaskDataset
 from ._dataset import Dataset, field_variable
 from ._feed import MappedStream, StreamSource, stream_unique
 from ._iterator import DatasetIterator
 from ._learners import DatasetMethodsMixin
 from ._outputs import predict_to_parquet
-from ._parquet import ParquetDataset, write_parquet
 from ._sample import Sample
 from ._stream import ChunkedStream
 from ._symbolic import GetColumnDataset, SymbolicDataset
@@ -41,6 +41,28 @@ from ._symbolic import GetColumnDataset, SymbolicDataset
 # A checkpoint names the recipe of its data sources; reopening a parquet file runs
 # only this library's own code.
 register_trusted("sklearn_pylearn.data:ParquetDataset")
+
+# Imported on first use (PEP 562): pyarrow.parquet and the Dask adapter cost import
+# time that an estimator's fit on arrays never needs.
+_LAZY = {
+    "DaskDataset": "._dask",
+    "ParquetDataset": "._parquet",
+    "write_parquet": "._parquet",
+}
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted([*globals(), *_LAZY])
+
 
 __all__ = [
     "ChunkedStream",

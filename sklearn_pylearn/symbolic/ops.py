@@ -7,19 +7,19 @@ row by row, in NumPy (``perform``) and in Numba.
 
 ``sparse_dot(X, W)``: a sparse matrix times a dense one, accumulated in place
 (PyTensor's Numba kernel allocates a temporary row per stored value).
+
+The Numba kernels of these ops live in ``_numba_ops``, registered when a graph first
+builds one of the ops, so importing the library does not import Numba.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytensor.tensor as pt
-import scipy
 import scipy.sparse as scipy_sparse
 from pytensor.gradient import disconnected_type
 from pytensor.graph.basic import Apply
 from pytensor.graph.op import Op
-from pytensor.link.numba.dispatch import basic as numba_basic
-from pytensor.link.numba.dispatch.basic import register_funcify_default_op_cache_key
 from pytensor.tensor.variable import TensorVariable
 
 __all__ = [
@@ -32,6 +32,12 @@ __all__ = [
 ]
 
 
+def _register_numba_kernels() -> None:
+    # Before any function holding one of these ops is compiled (building the node
+    # comes first), so Numba is imported only by graphs that use them.
+    from . import _numba_ops  # noqa: F401
+
+
 class TakeColumns(Op):
     """Gather columns of a matrix: ``take_columns(X, index) == X[:, index]``.
 
@@ -42,6 +48,7 @@ class TakeColumns(Op):
     __props__ = ()
 
     def make_node(self, x, index) -> Apply:
+        _register_numba_kernels()
         x = pt.as_tensor_variable(x)
         index = pt.as_tensor_variable(index)
         if x.type.ndim != 2:
@@ -88,20 +95,6 @@ def take_columns(X: TensorVariable, index: TensorVariable) -> TensorVariable:
     return _take_columns(X, index)
 
 
-@register_funcify_default_op_cache_key(TakeColumns)
-def _numba_take_columns(op, **kwargs):
-    @numba_basic.numba_njit
-    def take_columns_impl(x, index):
-        n_rows, n_cols = x.shape[0], index.shape[0]
-        out = np.empty((n_rows, n_cols), dtype=x.dtype)
-        for row in range(n_rows):
-            for col in range(n_cols):
-                out[row, col] = x[row, index[col]]
-        return out
-
-    return take_columns_impl
-
-
 class SparseDot(Op):
     """``X @ W`` (or ``X.T @ W`` with ``transpose=True``) of a sparse CSR / CSC
     matrix ``X`` and a dense matrix ``W``; the result is dense.
@@ -117,6 +110,7 @@ class SparseDot(Op):
         self.transpose = transpose
 
     def make_node(self, x, w) -> Apply:
+        _register_numba_kernels()
         w = pt.as_tensor_variable(w)
         if w.type.ndim != 2:
             raise TypeError(f"SparseDot needs a dense matrix, got {w.type}.")
@@ -148,35 +142,6 @@ def sparse_dot(X, W, transpose: bool = False) -> TensorVariable:
     return SparseDot(transpose)(X, W)
 
 
-@register_funcify_default_op_cache_key(SparseDot)
-def _numba_sparse_dot(op, node, **kwargs):
-    out_dtype = np.dtype(node.outputs[0].type.dtype)
-    # Rows of X's format (CSR) scatter into one output row; columns (CSC) gather.
-    by_rows = (node.inputs[0].type.format == "csr") != op.transpose
-    transpose = op.transpose
-
-    @numba_basic.numba_njit
-    def sparse_dot_impl(x, w):
-        indptr, indices, data = x.indptr, x.indices, x.data
-        n_major = indptr.shape[0] - 1
-        n_rows = x.shape[1] if transpose else x.shape[0]
-        k = w.shape[1]
-        out = np.zeros((n_rows, k), dtype=out_dtype)
-        for major in range(n_major):
-            for pos in range(indptr[major], indptr[major + 1]):
-                minor = indices[pos]
-                value = data[pos]
-                if by_rows:
-                    row, src = major, minor
-                else:
-                    row, src = minor, major
-                for col in range(k):
-                    out[row, col] += value * w[src, col]
-        return out
-
-    return sparse_dot_impl
-
-
 class SparseTakeColumns(Op):
     """``X[:, index] * weight`` of a CSR matrix, a CSR matrix.
 
@@ -189,6 +154,7 @@ class SparseTakeColumns(Op):
     __props__ = ()
 
     def make_node(self, x, index, weight) -> Apply:
+        _register_numba_kernels()
         if getattr(x.type, "format", None) != "csr":
             raise TypeError(f"SparseTakeColumns needs a CSR matrix, got {x.type}.")
         index = pt.as_tensor_variable(index)
@@ -214,39 +180,3 @@ def sparse_take_columns(X, index, weight) -> TensorVariable:
            [ 5., 30.]])
     """
     return SparseTakeColumns()(X, index, weight)
-
-
-@register_funcify_default_op_cache_key(SparseTakeColumns)
-def _numba_sparse_take_columns(op, node, **kwargs):
-    out_dtype = np.dtype(node.outputs[0].type.dtype)
-
-    @numba_basic.numba_njit
-    def sparse_take_columns_impl(x, index, weight):
-        indptr, indices, data = x.indptr, x.indices, x.data
-        n_rows = indptr.shape[0] - 1
-        position = np.full(x.shape[1], -1, dtype=np.int64)
-        for new in range(index.shape[0]):
-            position[index[new]] = new
-        out_indptr = np.zeros(n_rows + 1, dtype=np.int32)
-        for row in range(n_rows):
-            kept = 0
-            for pos in range(indptr[row], indptr[row + 1]):
-                if position[indices[pos]] >= 0:
-                    kept += 1
-            out_indptr[row + 1] = out_indptr[row] + kept
-        nnz = out_indptr[n_rows]
-        out_indices = np.empty(nnz, dtype=np.int32)
-        out_data = np.empty(nnz, dtype=out_dtype)
-        dst = 0
-        for row in range(n_rows):
-            for pos in range(indptr[row], indptr[row + 1]):
-                new = position[indices[pos]]
-                if new >= 0:
-                    out_indices[dst] = new
-                    out_data[dst] = data[pos] * weight[new]
-                    dst += 1
-        return scipy.sparse.csr_matrix(
-            (out_data, out_indices, out_indptr), shape=(n_rows, index.shape[0])
-        )
-
-    return sparse_take_columns_impl
