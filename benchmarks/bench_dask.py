@@ -40,9 +40,7 @@ CV = 3
 def make_data():
     from sklearn.datasets import make_classification
 
-    return make_classification(
-        6000, 40, n_informative=20, n_classes=4, random_state=0
-    )
+    return make_classification(6000, 40, n_informative=20, n_classes=4, random_state=0)
 
 
 def make_search(n_jobs=None):
@@ -66,8 +64,15 @@ def time_dask(n_workers, X, y, repeat):
 
     from sklearn_pylearn import clear_compile_cache, compile_stats
 
-    with LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         client.run(clear_compile_cache)
 
         def run():
@@ -85,7 +90,8 @@ def time_loky(X, y, repeat):
         return fit_quietly(make_search(n_jobs=2), X, y)
 
     return median_time(run, repeat=repeat, warmup=1), run().cv_results_[
-        "mean_test_score"]
+        "mean_test_score"
+    ]
 
 
 def main():
@@ -115,20 +121,23 @@ def main():
         for w, s in sorted(stats2.items())
     )
     n_fits = len(ParameterGrid(GRID)) * CV
-    body = "\n".join([
-        f"`python benchmarks/bench_dask.py --repeat {args.repeat}` ({n_fits} fits: "
-        f"12 candidates x {CV} folds, MLPClassifier on 6000 x 40, 40 epochs; "
-        f"{platform.machine()}, {os.cpu_count()} cores, load average {load:.1f} -> "
-        f"{os.getloadavg()[0]:.1f}; medians after one warm-up search.)",
-        "",
-        markdown_table(
-            ["contender", "search (s)", "speed-up over 1 worker (goal >= 1.8)"], rows
-        ),
-        "",
-        f"Dask vs loky (n_jobs=2): loky / dask-2 = {tl / t2:.2f}. Same "
-        f"cv_results_ everywhere: {same}. Worker compile counts (2 workers, "
-        f"warm-up and timed searches): {compiles}.",
-    ])
+    body = "\n".join(
+        [
+            f"`python benchmarks/bench_dask.py --repeat {args.repeat}` ({n_fits} fits: "
+            f"12 candidates x {CV} folds, MLPClassifier on 6000 x 40, 40 epochs; "
+            f"{platform.machine()}, {os.cpu_count()} cores, load average {load:.1f} -> "
+            f"{os.getloadavg()[0]:.1f}; medians after one warm-up search.)",
+            "",
+            markdown_table(
+                ["contender", "search (s)", "speed-up over 1 worker (goal >= 1.8)"],
+                rows,
+            ),
+            "",
+            f"Dask vs loky (n_jobs=2): loky / dask-2 = {tl / t2:.2f}. Same "
+            f"cv_results_ everywhere: {same}. Worker compile counts (2 workers, "
+            f"warm-up and timed searches): {compiles}.",
+        ]
+    )
     print(body)
     if args.write:
         replace_section(Path(__file__).parent / "README.md", "bench_dask", body)

@@ -91,8 +91,14 @@ def child_stream(path):
     from sklearn_pylearn.neural_network import MLPClassifier
 
     start = time.perf_counter()
-    ds = ParquetDataset(path, target="y", batch_size=BATCH, dtype="float32",
-                        shuffle_buffer=SHUFFLE_BUFFER, random_state=0)
+    ds = ParquetDataset(
+        path,
+        target="y",
+        batch_size=BATCH,
+        dtype="float32",
+        shuffle_buffer=SHUFFLE_BUFFER,
+        random_state=0,
+    )
     MLPClassifier(max_iter=EPOCHS, **MLP).fit(ds)
     return len(ds) * EPOCHS / (time.perf_counter() - start)
 
@@ -102,7 +108,10 @@ def run_child(kind, path):
     env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     out = subprocess.run(
         [sys.executable, __file__, "--child", kind, "--path", str(path)],
-        check=True, capture_output=True, text=True, env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
     )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     return result["rows_per_s"], result["peak_mb"]
@@ -118,8 +127,10 @@ def main():
     parser.add_argument("--gb", type=float, default=3.0)
     parser.add_argument("--cap-mb", type=float, default=600.0)
     parser.add_argument("--fits-gb", type=float, default=0.25)
-    parser.add_argument("--dir", default=os.path.join(os.path.expanduser("~"),
-                                                      ".cache", "bench_out_of_core"))
+    parser.add_argument(
+        "--dir",
+        default=os.path.join(os.path.expanduser("~"), ".cache", "bench_out_of_core"),
+    )
     parser.add_argument("--write", action="store_true")
     parser.add_argument("--child", choices=["memory", "stream"])
     parser.add_argument("--path")
@@ -144,22 +155,24 @@ def main():
         ["stream (small file)", n_small, f"{small_rate:,.0f}", f"{small_peak:.0f}"],
         ["stream (large file)", n_large, f"{large_rate:,.0f}", f"{large_peak:.0f}"],
     ]
-    body = "\n".join([
-        f"`python benchmarks/bench_out_of_core.py --gb {args.gb} --cap-mb "
-        f"{args.cap_mb:.0f} --fits-gb {args.fits_gb}` (float32, {N_FEATURES} "
-        f"features, MLP (64,), {EPOCHS} epochs, minibatches of {BATCH} rows, "
-        f"shuffle buffer of {SHUFFLE_BUFFER} row group(s); "
-        f"{platform.machine()}, {os.cpu_count()} cores, load average "
-        f"{os.getloadavg()[0]:.1f}.)",
-        "",
-        markdown_table(["contender", "rows", "rows / s", "peak RSS (MB)"], rows),
-        "",
-        f"Large stream peak RSS {large_peak:.0f} MB against a cap of "
-        f"{args.cap_mb:.0f} MB ({'under' if large_peak < args.cap_mb else 'OVER'}; "
-        f"the file is {args.gb / (args.cap_mb / 1000):.1f}x the cap); throughput "
-        f"stream / memory = {ratio:.2f} (goal >= 0.8, "
-        f"{'met' if ratio >= 0.8 else 'not met'}).",
-    ])
+    body = "\n".join(
+        [
+            f"`python benchmarks/bench_out_of_core.py --gb {args.gb} --cap-mb "
+            f"{args.cap_mb:.0f} --fits-gb {args.fits_gb}` (float32, {N_FEATURES} "
+            f"features, MLP (64,), {EPOCHS} epochs, minibatches of {BATCH} rows, "
+            f"shuffle buffer of {SHUFFLE_BUFFER} row group(s); "
+            f"{platform.machine()}, {os.cpu_count()} cores, load average "
+            f"{os.getloadavg()[0]:.1f}.)",
+            "",
+            markdown_table(["contender", "rows", "rows / s", "peak RSS (MB)"], rows),
+            "",
+            f"Large stream peak RSS {large_peak:.0f} MB against a cap of "
+            f"{args.cap_mb:.0f} MB ({'under' if large_peak < args.cap_mb else 'OVER'}; "
+            f"the file is {args.gb / (args.cap_mb / 1000):.1f}x the cap); throughput "
+            f"stream / memory = {ratio:.2f} (goal >= 0.8, "
+            f"{'met' if ratio >= 0.8 else 'not met'}).",
+        ]
+    )
     print(body)
     if args.write:
         replace_section(Path(__file__).parent / "README.md", "bench_out_of_core", body)

@@ -31,11 +31,19 @@ PAIRS = [
         "PCA(20, randomized, whiten)",
         PCA,
         skd.PCA,
-        {"n_components": 20, "svd_solver": "randomized", "whiten": True,
-         "random_state": 0},
+        {
+            "n_components": 20,
+            "svd_solver": "randomized",
+            "whiten": True,
+            "random_state": 0,
+        },
     ),
-    ("VarianceThreshold(0.9)", VarianceThreshold, skfs.VarianceThreshold,
-     {"threshold": 0.9}),
+    (
+        "VarianceThreshold(0.9)",
+        VarianceThreshold,
+        skfs.VarianceThreshold,
+        {"threshold": 0.9},
+    ),
     ("SelectKBest(f_classif, 30)", SelectKBest, skfs.SelectKBest, {"k": 30}),
 ]
 
@@ -80,11 +88,18 @@ def run(rows, repeat):
             if name.startswith("SelectKBest"):
                 ref.set_params(score_func=skfs.f_classif)
             fo, fr, to, tr = bench_pair(ours, ref, X, y, repeat)
-            table.append([
-                name, np.dtype(dtype).name,
-                f"{fo * 1e3:.1f}", f"{fr * 1e3:.1f}", f"{fr / fo:.2f}",
-                f"{to * 1e3:.1f}", f"{tr * 1e3:.1f}", f"{tr / to:.2f}",
-            ])
+            table.append(
+                [
+                    name,
+                    np.dtype(dtype).name,
+                    f"{fo * 1e3:.1f}",
+                    f"{fr * 1e3:.1f}",
+                    f"{fr / fo:.2f}",
+                    f"{to * 1e3:.1f}",
+                    f"{tr * 1e3:.1f}",
+                    f"{tr / to:.2f}",
+                ]
+            )
             print(" | ".join(table[-1]), flush=True)
     return table
 
@@ -97,9 +112,16 @@ def main():
     parser.add_argument("--mode", default=None, help="PyTensor compile mode")
     args = parser.parse_args()
     sklearn_pylearn.set_config(compile_mode=args.mode)
-    header = ["estimator", "dtype", "fit ours ms", "fit sklearn ms",
-              "fit ratio", "transform ours ms", "transform sklearn ms",
-              "transform ratio"]
+    header = [
+        "estimator",
+        "dtype",
+        "fit ours ms",
+        "fit sklearn ms",
+        "fit ratio",
+        "transform ours ms",
+        "transform sklearn ms",
+        "transform ratio",
+    ]
     table = run(args.rows, args.repeat)
     text = markdown_table(header, table)
     print(text)
@@ -111,8 +133,9 @@ def main():
             f"{sklearn.__version__}, Python {platform.python_version()}, "
             f"{platform.machine()}.\n\n{text}\n\n{NOTES}"
         )
-        replace_section(Path(__file__).with_name("README.md"), "bench_preprocessing",
-                        body)
+        replace_section(
+            Path(__file__).with_name("README.md"), "bench_preprocessing", body
+        )
 
 
 if __name__ == "__main__":

@@ -50,9 +50,7 @@ def estimator():
     reference = MLPClassifier(**settings).fit(X, y)
 
     directory = tempfile.mkdtemp()
-    est = MLPClassifier(
-        **settings, checkpoint_dir=directory, hooks=[InterruptAfter()]
-    )
+    est = MLPClassifier(**settings, checkpoint_dir=directory, hooks=[InterruptAfter()])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "Training interrupted"
         est.fit(X, y)

@@ -40,7 +40,8 @@ _PRETRAINING_MINIBATCHES = (
     "is the whole of the check's small data set"
 )
 _PRETRAINED = {
-    "check_sample_weight_equivalence_on_dense_data": _PRETRAINING_MINIBATCHES
+    "check_sample_weight_equivalence_on_dense_data": _PRETRAINING_MINIBATCHES,
+    "check_sample_weight_equivalence_on_sparse_data": _PRETRAINING_MINIBATCHES,
 }
 EXPECTED_FAILED = {
     "DBNClassifier": _PRETRAINED,

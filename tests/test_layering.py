@@ -118,8 +118,14 @@ def test_layer_table_is_read_from_the_architecture_page():
     assert LAYERS["symbolic"] == 2 and LAYERS["graph"] == 3
     assert LAYERS["neural_network"] == 5 and LAYERS["pipeline"] == 6
     sample = "\n".join(
-        ["x", "<!-- layers:begin -->", "| part | layer |", "|---|---|", "| `a` | 4 |",
-         "<!-- layers:end -->"]
+        [
+            "x",
+            "<!-- layers:begin -->",
+            "| part | layer |",
+            "|---|---|",
+            "| `a` | 4 |",
+            "<!-- layers:end -->",
+        ]
     )
     assert read_layer_table(sample) == {"a": 4}
     with pytest.raises(ValueError, match="markers"):

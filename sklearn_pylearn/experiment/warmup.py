@@ -149,9 +149,7 @@ def warmup(
     names = known if jobs is None else list(jobs)
     unknown = sorted(set(names) - set(known))
     if unknown:
-        raise ValueError(
-            f"warmup: unknown jobs {unknown!r}; choose among {known!r}."
-        )
+        raise ValueError(f"warmup: unknown jobs {unknown!r}; choose among {known!r}.")
     tasks = [(name, dtype) for dtype in dtypes for name in names]
     start = time.perf_counter()
     results = [_run(name, dtype) for name, dtype in _progress(tasks, progress)]

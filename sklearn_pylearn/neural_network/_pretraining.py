@@ -16,6 +16,7 @@ bit in another process.
 """
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..runtime import Hook, register_trusted
 from ..symbolic.compile import compile_function
@@ -23,6 +24,7 @@ from ..symbolic.energy import pseudo_likelihood
 from ..symbolic.init import glorot_uniform
 from ..symbolic.inputs import GraphInputs
 from ..symbolic.nn import dense
+from ..symbolic.rowwise import dense_block, run_densified
 from ..training import (
     MinibatchSource,
     MinibatchTrainer,
@@ -74,12 +76,15 @@ def encode(X, layers, activation):
     """
     if not layers:
         return X
+    # The graph is built for dense rows; a sparse X is fed in dense row blocks.
     inputs = GraphInputs(X.dtype)
-    h = inputs.data("X", X)
+    h = inputs.data("X", dense_block(X, slice(0, 0)) if sp.issparse(X) else X)
     for i, (W, b) in enumerate(layers):
         z = dense(h, inputs.add(f"W{i}", W), inputs.add(f"b{i}", b))
         h = mlp_graph.apply_activation(activation, z)
     fn = compile_function(inputs.variables, h, name="pretraining.encode")
+    if sp.issparse(X):  # densified by row blocks: the kernels a dense X gets
+        return run_densified(fn, X, values=inputs.values[1:])
     return fn(*inputs.values)
 
 
@@ -150,7 +155,12 @@ class LayerData:
 
     def encode(self):
         """Compute this layer's input from the trained layers below."""
-        self._features = np.ascontiguousarray(self._encode(), dtype=self.dtype)
+        features = self._encode()
+        if sp.issparse(features):  # the input layer of a sparse X: stays sparse,
+            # each minibatch is densified as it is read
+            self._features = features.astype(self.dtype)
+        else:
+            self._features = np.ascontiguousarray(features, dtype=self.dtype)
         self.source.bind(self._features)
 
     def features(self):
@@ -350,11 +360,11 @@ class PretrainedMLPMixin:
         rs = np.random.RandomState(self._random_state.randint(np.iinfo(np.int32).max))
         dtype = X.dtype
         sizes = [X.shape[1], *self._sizes()]
-        batch = self._pretrain_batch_size(len(X))
+        batch = self._pretrain_batch_size(X.shape[0])
         layers, context = [], {}
         for i, name in enumerate(self._layer_names()):
             data = LayerData(
-                len(X),
+                X.shape[0],
                 batch,
                 shuffle=self.shuffle,
                 seed=int(rs.randint(np.iinfo(np.int32).max)),
@@ -463,13 +473,20 @@ def _pseudo_likelihood_score(data):
 
     def score(params):
         H = data.features()
-        index = np.random.RandomState(0).randint(0, H.shape[1], len(H))
+        index = np.random.RandomState(0).randint(0, H.shape[1], H.shape[0])
         inputs = GraphInputs(H.dtype)
-        v = inputs.data("X", H)
+        v = inputs.data("X", dense_block(H, slice(0, 0)) if sp.issparse(H) else H)
         W, b, c = (inputs.add(n, p) for n, p in zip("Wbc", params))
         i = inputs.add("index", index)
-        expr = pseudo_likelihood(v, W, b, c, i).mean()
+        expr = pseudo_likelihood(v, W, b, c, i)
         fn = compile_function(inputs.variables, expr, name="pretraining.score")
-        return fn(*inputs.values)
+        if sp.issparse(H):  # the input layer of a sparse X, in dense row blocks
+            return run_densified(
+                lambda X, index, *values: fn(X, *values[:3], index),
+                H,
+                row_args=[index],
+                values=inputs.values[1:4],
+            ).mean()
+        return fn(*inputs.values).mean()
 
     return score

@@ -12,8 +12,14 @@ from sklearn_pylearn.data import (
 
 
 def test_dataset_unpacks_to_frame_target_and_weight():
-    df = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [0.0, 1.0, 0.0], "y": [0, 1, 1],
-                       "w": [1.0, 1.0, 2.0]})
+    df = pd.DataFrame(
+        {
+            "a": [1.0, 2.0, 3.0],
+            "b": [0.0, 1.0, 0.0],
+            "y": [0, 1, 1],
+            "w": [1.0, 1.0, 2.0],
+        }
+    )
     X, y, w = as_arrays(Dataset.from_frame(df, target="y", weight="w"))
     pd.testing.assert_frame_equal(X, df[["a", "b"]])
     assert y.tolist() == [0, 1, 1] and w.tolist() == [1.0, 1.0, 2.0]

@@ -14,8 +14,14 @@ from sklearn_pylearn.data import DaskDataset, Dataset  # noqa: E402
 
 @pytest.fixture
 def ddf():
-    df = pd.DataFrame({"a": np.arange(23.0), "b": np.ones(23), "y": np.arange(23) % 2,
-                       "w": np.linspace(0, 1, 23)})
+    df = pd.DataFrame(
+        {
+            "a": np.arange(23.0),
+            "b": np.ones(23),
+            "y": np.arange(23) % 2,
+            "w": np.linspace(0, 1, 23),
+        }
+    )
     return dd.from_pandas(df, npartitions=4)
 
 

@@ -11,10 +11,15 @@ from sklearn_pylearn.runtime import BUFFER_REPEAT, CALL, VirtualMachine
 @pytest.fixture
 def frame():
     rng = np.random.default_rng(0)
-    return pd.DataFrame({
-        "a": rng.normal(size=6), "b": rng.normal(size=6), "c": rng.normal(size=6),
-        "label": [0, 1, 0, 1, 1, 0], "w": np.arange(1.0, 7.0),
-    })
+    return pd.DataFrame(
+        {
+            "a": rng.normal(size=6),
+            "b": rng.normal(size=6),
+            "c": rng.normal(size=6),
+            "label": [0, 1, 0, 1, 1, 0],
+            "w": np.arange(1.0, 7.0),
+        }
+    )
 
 
 def test_from_frame_chooses_columns_per_field(frame):
@@ -130,9 +135,16 @@ def test_variables_follow_dtypes_and_refuse_strings():
 
 def test_named_outputs_read_as_the_seed_reads_them():
     # the seed: results = nnet(dataset); for datapoint in results: datapoint.nll
-    results = Dataset(prediction=np.array([1, 0]), nll=np.array([0.1, 0.7]),
-                      proba=np.array([[0.1, 0.9], [0.8, 0.2]]))
+    results = Dataset(
+        prediction=np.array([1, 0]),
+        nll=np.array([0.1, 0.7]),
+        proba=np.array([[0.1, 0.9], [0.8, 0.2]]),
+    )
     seen = [(d.prediction, d.nll, d.proba.tolist()) for d in results]
     assert seen == [(1, 0.1, [0.1, 0.9]), (0, 0.7, [0.8, 0.2])]
-    assert list(results.to_frame().columns) == ["prediction", "nll", "proba_0",
-                                                "proba_1"]
+    assert list(results.to_frame().columns) == [
+        "prediction",
+        "nll",
+        "proba_0",
+        "proba_1",
+    ]

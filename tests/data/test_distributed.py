@@ -92,7 +92,8 @@ def check_search(client, make_search, X, y):
     assert compiled_objects(remote) == []
     per_worker = search_on_cluster(client, remote, X, y)
     np.testing.assert_allclose(
-        remote.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"],
+        remote.cv_results_["mean_test_score"],
+        local.cv_results_["mean_test_score"],
         rtol=1e-12,
     )
     assert remote.best_params_ == local.best_params_
@@ -124,8 +125,13 @@ def test_fused_pipeline_grid_search_on_two_workers_equals_local(client, data):
     X, y = data
 
     def make():
-        pipe = Pipeline([("scale", StandardScaler()), ("pca", PCA()),
-                         ("clf", LogisticRegression(max_iter=50))])
+        pipe = Pipeline(
+            [
+                ("scale", StandardScaler()),
+                ("pca", PCA()),
+                ("clf", LogisticRegression(max_iter=50)),
+            ]
+        )
         grid = {"pca__n_components": [3, 5], "clf__C": [0.1, 1.0]}
         return GridSearchCV(pipe, grid, cv=3)
 
@@ -143,7 +149,8 @@ def test_incremental_mlp_on_a_dask_array(client, data):
     X, y = data
     Xd, yd = da.from_array(X, chunks=60), da.from_array(y, chunks=60)
     inc = dask_ml_wrappers.Incremental(
-        MLPClassifier(hidden_layer_sizes=(6,), random_state=0), shuffle_blocks=False)
+        MLPClassifier(hidden_layer_sizes=(6,), random_state=0), shuffle_blocks=False
+    )
     inc.fit(Xd, yd, classes=[0, 1])
     blocks = [(X[i : i + 60], y[i : i + 60]) for i in range(0, 240, 60)]
     local = _local_partial_fits(blocks, [0, 1])
@@ -164,7 +171,8 @@ def test_incremental_mlp_on_a_dask_frame_from_parquet(client, data, tmp_path):
     Xd, yd = arr[:, :-1], arr[:, -1].astype(np.int64)
     assert Xd.chunks[0] == yd.chunks[0] == (80, 80, 80)
     inc = dask_ml_wrappers.Incremental(
-        MLPClassifier(hidden_layer_sizes=(6,), random_state=0), shuffle_blocks=False)
+        MLPClassifier(hidden_layer_sizes=(6,), random_state=0), shuffle_blocks=False
+    )
     inc.fit(Xd, yd, classes=[0, 1])
     blocks = [(X[80 * k : 80 * (k + 1)], y[80 * k : 80 * (k + 1)]) for k in range(3)]
     local = _local_partial_fits(blocks, [0, 1])
@@ -186,33 +194,61 @@ def test_incremental_mlp_on_a_dask_frame_from_parquet(client, data, tmp_path):
 
 def _preprocessing():
     # scikit-learn's (unfused) Pipeline: each step is its own compiled graph
-    return SkPipeline([("select", SelectKBest(k=6)), ("scale", StandardScaler()),
-                       ("pca", PCA(n_components=3)),
-                       ("clf", LogisticRegression(max_iter=30))])
+    return SkPipeline(
+        [
+            ("select", SelectKBest(k=6)),
+            ("scale", StandardScaler()),
+            ("pca", PCA(n_components=3)),
+            ("clf", LogisticRegression(max_iter=30)),
+        ]
+    )
 
 
 FAMILIES = {
     "preprocessing": (_preprocessing, {"pca__n_components": [2, 3]}),
     "logistic": (lambda: LogisticRegression(max_iter=30), {"C": [0.1, 1.0]}),
-    "mlp": (lambda: MLPClassifier((4,), max_iter=10, random_state=0),
-            {"alpha": [1e-4, 1e-1]}),
-    "rbm": (lambda: Pipeline([("minmax", MinMaxScaler()),
-                              ("rbm", BernoulliRBM(n_components=4, n_iter=3,
-                                                   random_state=0)),
-                              ("clf", LogisticRegression(max_iter=30))]),
-            {"rbm__learning_rate": [0.05, 0.1]}),
-    "autoencoder": (lambda: Pipeline([("dae", DenoisingAutoencoder(
-        n_components=4, max_iter=3, random_state=0)),
-        ("clf", LogisticRegression(max_iter=30))]),
-        {"dae__corruption_level": [0.1, 0.3]}),
-    "graph": (lambda: GraphClassifier(LogReg(10, 2), max_iter=3, batch_size=40,
-                                      random_state=0),
-              {"model__cost__learning_rate": [0.01, 0.1]}),
-    "fused_pipeline": (lambda: Pipeline([("scale", StandardScaler()),
-                                         ("pca", PCA(n_components=3)),
-                                         ("clf", MLPClassifier((4,), max_iter=10,
-                                                               random_state=0))]),
-                       {"clf__alpha": [1e-4, 1e-1]}),
+    "mlp": (
+        lambda: MLPClassifier((4,), max_iter=10, random_state=0),
+        {"alpha": [1e-4, 1e-1]},
+    ),
+    "rbm": (
+        lambda: Pipeline(
+            [
+                ("minmax", MinMaxScaler()),
+                ("rbm", BernoulliRBM(n_components=4, n_iter=3, random_state=0)),
+                ("clf", LogisticRegression(max_iter=30)),
+            ]
+        ),
+        {"rbm__learning_rate": [0.05, 0.1]},
+    ),
+    "autoencoder": (
+        lambda: Pipeline(
+            [
+                (
+                    "dae",
+                    DenoisingAutoencoder(n_components=4, max_iter=3, random_state=0),
+                ),
+                ("clf", LogisticRegression(max_iter=30)),
+            ]
+        ),
+        {"dae__corruption_level": [0.1, 0.3]},
+    ),
+    "graph": (
+        lambda: GraphClassifier(
+            LogReg(10, 2), max_iter=3, batch_size=40, random_state=0
+        ),
+        {"model__cost__learning_rate": [0.01, 0.1]},
+    ),
+    "fused_pipeline": (
+        lambda: Pipeline(
+            [
+                ("scale", StandardScaler()),
+                ("pca", PCA(n_components=3)),
+                ("clf", MLPClassifier((4,), max_iter=10, random_state=0)),
+            ]
+        ),
+        {"clf__alpha": [1e-4, 1e-1]},
+    ),
 }
 
 
@@ -248,8 +284,13 @@ def test_a_dask_dataset_feeds_fit_partition_by_partition(client, data, tmp_path)
         return load(ids)
 
     stream._load_chunks = spy
-    params = dict(hidden_layer_sizes=(5,), max_iter=2, batch_size=20, shuffle=False,
-                  random_state=0)
+    params = dict(
+        hidden_layer_sizes=(5,),
+        max_iter=2,
+        batch_size=20,
+        shuffle=False,
+        random_state=0,
+    )
     streamed = MLPClassifier(**params).fit(stream)
     local = MLPClassifier(**params).fit(frame.drop(columns="y"), y)
     for a, b in zip(streamed.coefs_, local.coefs_):

@@ -25,8 +25,10 @@ def test_one_epoch_per_for_loop_in_order(ds):
 
 
 def test_shuffle_is_seeded_and_changes_per_epoch(ds):
-    a, b = ds.iterate(10, shuffle=True, random_state=3), ds.iterate(
-        10, shuffle=True, random_state=3)
+    a, b = (
+        ds.iterate(10, shuffle=True, random_state=3),
+        ds.iterate(10, shuffle=True, random_state=3),
+    )
     first = next(iter(a)).target
     assert sorted(first.tolist()) == list(range(10))
     assert first.tolist() == next(iter(b)).target.tolist()
@@ -51,11 +53,14 @@ def test_next_never_stops_and_next_batch_says_epoch_is_over(ds):
         it.next_batch()
 
 
-@pytest.mark.parametrize("bad, exc, match", [
-    (0, ValueError, "batch_size must be >= 1, got 0"),
-    (2.5, TypeError, r"positive int, got 2.5 \(float\)"),
-    (True, TypeError, "positive int, got True"),
-])
+@pytest.mark.parametrize(
+    "bad, exc, match",
+    [
+        (0, ValueError, "batch_size must be >= 1, got 0"),
+        (2.5, TypeError, r"positive int, got 2.5 \(float\)"),
+        (True, TypeError, "positive int, got True"),
+    ],
+)
 def test_batch_size_errors(ds, bad, exc, match):
     with pytest.raises(exc, match=match):
         ds.iterate(bad)

@@ -10,11 +10,16 @@ from sklearn_pylearn.data import Dataset, ParquetDataset, write_parquet
 
 def _frame(n, seed=0):
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({
-        "f0": rng.normal(size=n), "f1": rng.normal(size=n),
-        "f2": rng.normal(size=n).astype("float32"),
-        "label": np.arange(n) % 3, "w": rng.uniform(size=n), "id": np.arange(n),
-    })
+    return pd.DataFrame(
+        {
+            "f0": rng.normal(size=n),
+            "f1": rng.normal(size=n),
+            "f2": rng.normal(size=n).astype("float32"),
+            "label": np.arange(n) % 3,
+            "w": rng.uniform(size=n),
+            "id": np.arange(n),
+        }
+    )
 
 
 @pytest.fixture
@@ -29,7 +34,8 @@ def directory(tmp_path):
     (tmp_path / "parts").mkdir()
     for k in range(3):
         _frame(40, seed=k).assign(id=np.arange(40) + 100 * k).to_parquet(
-            tmp_path / "parts" / f"part-{k}.parquet", row_group_size=15)
+            tmp_path / "parts" / f"part-{k}.parquet", row_group_size=15
+        )
     return tmp_path / "parts"
 
 
@@ -43,8 +49,14 @@ def _ids(stream, n=None):
 
 
 def test_fields_columns_and_length(one_file):
-    ds = ParquetDataset(one_file, input=["f0", "f1", "f2"], target="label",
-                        weight="w", fields={"id": "id"}, batch_size=16)
+    ds = ParquetDataset(
+        one_file,
+        input=["f0", "f1", "f2"],
+        target="label",
+        weight="w",
+        fields={"id": "id"},
+        batch_size=16,
+    )
     assert ds.fields == ("input", "target", "weight", "id")
     assert len(ds) == 103 and ds.n_row_groups == 11 and ds.n_batches == 7
     batch = ds.next()
@@ -70,28 +82,36 @@ def test_directory_is_read_in_sorted_file_order(directory):
 
 
 def test_shuffle_buffer_permutes_within_bounded_windows(one_file):
-    ds = ParquetDataset(one_file, fields={"id": "id"}, batch_size=8,
-                        shuffle_buffer=2, random_state=0)
+    ds = ParquetDataset(
+        one_file, fields={"id": "id"}, batch_size=8, shuffle_buffer=2, random_state=0
+    )
     epoch1 = sum(_ids(ds), [])
     assert sorted(epoch1) == list(range(103)) and epoch1 != list(range(103))
     # each window of 2 row groups is permuted as a block: rows never leave it
     order = ds.get_state()["order"]
     first_window = set(range(order[0] * 10, order[0] * 10 + 10)) | set(
-        range(order[1] * 10, order[1] * 10 + 10))
+        range(order[1] * 10, order[1] * 10 + 10)
+    )
     first_window &= set(range(103))
     assert set(epoch1[: len(first_window)]) == first_window
     assert sum(_ids(ds), []) != epoch1
-    again = ParquetDataset(one_file, fields={"id": "id"}, batch_size=8,
-                           shuffle_buffer=2, random_state=0)
+    again = ParquetDataset(
+        one_file, fields={"id": "id"}, batch_size=8, shuffle_buffer=2, random_state=0
+    )
     assert sum(_ids(again), []) == epoch1
 
 
 @pytest.mark.parametrize("shuffle_buffer", [0, 1, 3])
 def test_resume_from_a_pickled_state_is_bit_identical(directory, shuffle_buffer):
     def make(seed):
-        return ParquetDataset(directory, target="label", fields={"id": "id"},
-                              batch_size=7, shuffle_buffer=shuffle_buffer,
-                              random_state=seed)
+        return ParquetDataset(
+            directory,
+            target="label",
+            fields={"id": "id"},
+            batch_size=7,
+            shuffle_buffer=shuffle_buffer,
+            random_state=seed,
+        )
 
     ds = make(0)
     for _ in range(23):  # into the second epoch, mid row group
@@ -107,19 +127,22 @@ def test_resume_from_a_pickled_state_is_bit_identical(directory, shuffle_buffer)
 
 
 def test_pickling_the_dataset_keeps_its_position(one_file):
-    ds = ParquetDataset(one_file, fields={"id": "id"}, batch_size=9,
-                        shuffle_buffer=2, random_state=1)
+    ds = ParquetDataset(
+        one_file, fields={"id": "id"}, batch_size=9, shuffle_buffer=2, random_state=1
+    )
     ds.next(), ds.next()
     blob = pickle.dumps(ds)
     assert b"ParquetFile" not in blob
     again = pickle.loads(blob)
     assert [again.next().id.tolist() for _ in range(4)] == [
-        ds.next().id.tolist() for _ in range(4)]
+        ds.next().id.tolist() for _ in range(4)
+    ]
 
 
 def test_state_is_plain_data_and_recipe_reopens(one_file):
-    ds = ParquetDataset(one_file, target="label", batch_size=9, shuffle_buffer=2,
-                        random_state=1)
+    ds = ParquetDataset(
+        one_file, target="label", batch_size=9, shuffle_buffer=2, random_state=1
+    )
     ds.next()
     state = ds.get_state()
     assert set(state) == {"epoch", "ended", "order", "window", "row", "rng"}
@@ -171,13 +194,17 @@ def test_to_dataset_and_dtype(one_file):
 
 
 def test_map_streams_outputs_to_parquet(one_file, tmp_path):
-    ds = ParquetDataset(one_file, input=["f0", "f1"], fields={"id": "id"},
-                        batch_size=16)
+    ds = ParquetDataset(
+        one_file, input=["f0", "f1"], fields={"id": "id"}, batch_size=16
+    )
     ds.next()
     before = ds.get_state()
     out = tmp_path / "out.parquet"
-    n = ds.map(lambda X, ids: pd.DataFrame({"s": X.sum(axis=1), "id": ids}), out,
-               fields=["input", "id"])
+    n = ds.map(
+        lambda X, ids: pd.DataFrame({"s": X.sum(axis=1), "id": ids}),
+        out,
+        fields=["input", "id"],
+    )
     assert n == 103
     assert pq.ParquetFile(out).metadata.num_row_groups == 11
     result = pd.read_parquet(out)
@@ -207,7 +234,7 @@ def test_write_parquet_is_atomic_and_checks_schemas(tmp_path):
     assert pd.read_parquet(path).columns.tolist() == ["p"]
 
 
-TRAINER = '''
+TRAINER = """
 import json, sys, time
 import numpy as np
 from sklearn_pylearn.data import ParquetDataset
@@ -239,7 +266,7 @@ if vm is None or vm.steps == 0:
 print("READY", vm.steps, flush=True)
 vm.run(handle_signals=False)
 json.dump(model.seen, open(out, "w"))
-'''
+"""
 
 
 def test_resumes_bit_identically_after_kill_9(tmp_path, directory):
@@ -255,7 +282,9 @@ def test_resumes_bit_identically_after_kill_9(tmp_path, directory):
     def run(ckpt, out, delay):
         return subprocess.Popen(
             [sys.executable, str(script), str(directory), str(ckpt), str(out), delay],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
 
     whole = run("-", tmp_path / "whole.json", "0")

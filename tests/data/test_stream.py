@@ -72,11 +72,18 @@ class Tally:
 def test_a_program_resumes_from_a_checkpoint_with_the_same_batches(tmp_path):
     path = tmp_path / "d.parquet"
     pd.DataFrame({"x": np.arange(50.0), "id": np.arange(50)}).to_parquet(
-        path, row_group_size=8)
+        path, row_group_size=8
+    )
 
     def data():
-        return ParquetDataset(path, input=["x"], fields={"id": "id"}, batch_size=5,
-                              shuffle_buffer=2, random_state=7)
+        return ParquetDataset(
+            path,
+            input=["x"],
+            fields={"id": "id"},
+            batch_size=5,
+            shuffle_buffer=2,
+            random_state=7,
+        )
 
     prog = REPEAT(17, SEQ([CALL("data.next"), FILT("model.update")]))
     whole = Tally()
@@ -84,8 +91,11 @@ def test_a_program_resumes_from_a_checkpoint_with_the_same_batches(tmp_path):
 
     ckpt = tmp_path / "ckpt"
     part = Tally()
-    vm = VirtualMachine(prog, context={"data": data(), "model": part},
-                        hooks=[Checkpoint(ckpt, every_n_steps=2)])
+    vm = VirtualMachine(
+        prog,
+        context={"data": data(), "model": part},
+        hooks=[Checkpoint(ckpt, every_n_steps=2)],
+    )
     vm.run(max_steps=21)
     # a new process would rebuild the data from its recipe: do the same here
     resumed = Tally()

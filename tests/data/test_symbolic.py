@@ -54,9 +54,9 @@ def test_folded_graph_holds_the_constant_and_the_free_one_an_input(ds):
 
 def test_fields_pass_through_and_transforms_chain(ds):
     scaled = SymbolicDataset(ds, lambda s, k: s.input * k, k=2.0)
-    shifted = SymbolicDataset(scaled, lambda s, b: {"input": s.input + b,
-                                                    "score": s.input.sum(axis=1)},
-                              b=1.0)
+    shifted = SymbolicDataset(
+        scaled, lambda s, b: {"input": s.input + b, "score": s.input.sum(axis=1)}, b=1.0
+    )
     assert shifted.fields == ("input", "target", "score")
     assert shifted.params == {"k": 2.0, "b": 1.0}
     out = shifted.evaluate()

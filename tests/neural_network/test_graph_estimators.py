@@ -365,4 +365,3 @@ def test_hooks_that_are_not_hook_objects_are_a_type_error(digits):
     X, y = digits
     with pytest.raises(TypeError, match=r"GraphClassifier: hooks\[0\] must be"):
         GraphClassifier(hooks=["no"]).fit(X, y)
-

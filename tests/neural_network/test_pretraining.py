@@ -198,3 +198,30 @@ def test_pretraining_draws_noise_per_row_so_row_order_changes_it(kind):
         a = MLPClassifier(**mlp).fit(X, y)
         b = MLPClassifier(**mlp).fit(X[::-1], y[::-1])
     np.testing.assert_allclose(a.coefs_[0], b.coefs_[0], rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize(
+    "name", ["DBNClassifier", "StackedDenoisingAutoencoderClassifier"]
+)
+def test_sparse_input_gives_the_dense_result(name, fmt):
+    import scipy.sparse as sp
+    from sklearn.datasets import load_digits
+
+    import sklearn_pylearn.neural_network as nn
+
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:120] / 16, y[:120]
+    X[X < 0.5] = 0.0  # sparse-ish, as one-hot or binarised data is
+    params = dict(
+        hidden_layer_sizes=(8, 6), pretrain_epochs=2, max_iter=3, random_state=0
+    )
+    dense = getattr(nn, name)(**params).fit(X, y)
+    sparse = getattr(nn, name)(**params).fit(sp.csr_matrix(X).asformat(fmt), y)
+    for a, b in zip(
+        dense.coefs_ + dense.intercepts_, sparse.coefs_ + sparse.intercepts_
+    ):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(
+        dense.predict_proba(X), sparse.predict_proba(sp.csr_matrix(X))
+    )
