@@ -13,7 +13,8 @@ script prints the times, the speed-up of 2 workers over 1 (goal >= 1.8) and
 loky / dask, and the compile counts gathered from each worker with
 ``client.run(compile_stats)``. (With one worker thread, joblib's dask backend
 reports one job and joblib runs the search sequentially in the client process: the
-1-worker figure is the one-core time.) ``--write`` updates the ``bench_dask`` section of
+1-worker figure is the one-core time: the client's BLAS is limited to one
+thread there, as the workers' is.) ``--write`` updates the ``bench_dask`` section of
 ``benchmarks/README.md``.
 """
 
@@ -61,6 +62,7 @@ def fit_quietly(search, X, y):
 
 def time_dask(n_workers, X, y, repeat):
     from distributed import Client, LocalCluster
+    from threadpoolctl import threadpool_limits
 
     from sklearn_pylearn import clear_compile_cache, compile_stats
 
@@ -76,7 +78,9 @@ def time_dask(n_workers, X, y, repeat):
         client.run(clear_compile_cache)
 
         def run():
-            with joblib.parallel_backend("dask"):
+            # With one worker joblib runs the fits in this process: give it the
+            # workers' one BLAS thread, so "1 worker" is the one-core time.
+            with threadpool_limits(limits=1), joblib.parallel_backend("dask"):
                 return fit_quietly(make_search(), X, y)
 
         seconds = median_time(run, repeat=repeat, warmup=1)
