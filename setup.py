@@ -62,7 +62,6 @@ setup(
     extras_require=EXTRAS,
     classifiers=[
         "Programming Language :: Python :: 3.11",
-        "License :: OSI Approved :: BSD License",
         "Topic :: Scientific/Engineering :: Artificial Intelligence",
     ],
 )

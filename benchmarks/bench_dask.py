@@ -3,7 +3,7 @@
 ``python benchmarks/bench_dask.py [--repeat 3] [--write]``
 
 12 candidates (hidden_layer_sizes 3 values x alpha 4 values) x 3 folds = 36 fits
-of an MLP on ``make_classification(6000, 40 features, 4 classes)``, run with
+of an MLP on ``make_classification(20000, 100 features, 4 classes)``, run with
 ``joblib.parallel_backend("dask")`` on a LocalCluster of 2 worker processes and
 on one of 1 worker process (one thread each; the nanny sets the BLAS threads to
 1), and with ``n_jobs=2`` on joblib's loky backend. Each contender gets one
@@ -41,7 +41,9 @@ CV = 3
 def make_data():
     from sklearn.datasets import make_classification
 
-    return make_classification(6000, 40, n_informative=20, n_classes=4, random_state=0)
+    return make_classification(
+        20000, 100, n_informative=40, n_classes=4, random_state=0
+    )
 
 
 def make_search(n_jobs=None):
@@ -128,7 +130,7 @@ def main():
     body = "\n".join(
         [
             f"`python benchmarks/bench_dask.py --repeat {args.repeat}` ({n_fits} fits: "
-            f"12 candidates x {CV} folds, MLPClassifier on 6000 x 40, 40 epochs; "
+            f"12 candidates x {CV} folds, MLPClassifier on 20000 x 100, 40 epochs; "
             f"{platform.machine()}, {os.cpu_count()} cores, load average {load:.1f} -> "
             f"{os.getloadavg()[0]:.1f}; medians after one warm-up search.)",
             "",
