@@ -9,10 +9,9 @@ cache, symbolic steps, fusion, named outputs, training programs, checkpoints, th
 graph) are described in the repository's ``doc/architecture.md``.
 """
 
-import importlib
-
 from ._config import config_context, get_config, set_config
 from ._version import __version__
+from .utils._lazy import lazy_attributes
 
 __all__ = [
     "__version__",
@@ -30,15 +29,4 @@ _LAZY = {
     "compile_stats": ".symbolic.compile",
 }
 
-
-def __getattr__(name):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted([*globals(), *_LAZY])
+__getattr__, __dir__ = lazy_attributes(__name__, globals(), _LAZY)

@@ -25,9 +25,8 @@ Examples
 [[0, 1], [2]]
 """
 
-import importlib
-
 from ..runtime import register_trusted
+from ..utils._lazy import lazy_attributes
 from ._adapt import as_arrays, is_dataset
 from ._dataset import Dataset, field_variable
 from ._feed import MappedStream, StreamSource, stream_unique
@@ -50,18 +49,7 @@ _LAZY = {
     "write_parquet": "._parquet",
 }
 
-
-def __getattr__(name):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted([*globals(), *_LAZY])
+__getattr__, __dir__ = lazy_attributes(__name__, globals(), _LAZY)
 
 
 __all__ = [
