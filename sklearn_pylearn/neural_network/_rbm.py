@@ -134,10 +134,11 @@ class BernoulliRBM(
         The persistent chain's hidden state.
     reconstruction_error_curve_ : list of float
         The training monitor, one value per epoch (:meth:`fit` starts it again,
-        each :meth:`partial_fit` adds one): the mean over the epoch's rows of
+        each :meth:`partial_fit` adds one): the mean of
         ``((v - E[v | E[h | v]]) ** 2).sum()``, the ``reconstruction_error``
-        named output, each minibatch measured by its compiled update under the
-        parameters before that update (no extra pass over the data). Contrastive
+        named output, over the first 10 rows of each minibatch, each measured by
+        its compiled update under the parameters before that update (no extra
+        pass over the data; a tenth of one product at batch 100). Contrastive
         divergence descends no loss, so there is no ``loss_curve_`` (nor has
         scikit-learn's RBM one);
         :class:`sklearn_pylearn.plotting.TrainingCurveDisplay`'s
