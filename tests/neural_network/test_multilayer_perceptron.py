@@ -607,3 +607,21 @@ def test_sparse_in_a_pipeline_with_a_one_hot_encoder():
     np.testing.assert_allclose(
         results["fused", True], results["fused", False], rtol=1e-12, atol=1e-15
     )
+
+
+@pytest.mark.parametrize(
+    "y",
+    [[3, 1, 2, 3, 1], ["a", "b", "a"], [1, 0, 1, 1], [7, 7], [2.0, 5.0, 2.0, 9.0]],
+)
+def test_the_streamed_fit_target_encoding_is_label_binarizers(y):
+    from sklearn.preprocessing import LabelBinarizer
+
+    from sklearn_pylearn.neural_network._base import _fast_binarizer
+
+    y = np.asarray(y)
+    binarizer = LabelBinarizer().fit(y)
+    fast = _fast_binarizer(binarizer)
+    for part in (y, y[:2], y[::-1]):
+        got, want = fast(part), binarizer.transform(part)
+        np.testing.assert_array_equal(got, want)
+        assert got.dtype == want.dtype
