@@ -17,7 +17,7 @@ from sklearn.utils import compute_class_weight
 from sklearn.utils.validation import check_random_state
 
 from ..data import StreamSource
-from ..data._feed import iter_fields, stream_input_probe
+from ..data._feed import iter_fields, label_codes, stream_input_probe
 from ..training import (
     ConvergenceMonitor,
     MinibatchSource,
@@ -156,7 +156,9 @@ class MinibatchLogisticMixin:
         def encode(batch):
             values = batch.to_dict()
             X = np.ascontiguousarray(values["input"], dtype=dtype)
-            codes = encoder.transform(values["target"])
+            codes = label_codes(encoder.classes_, values["target"])
+            if codes is None:  # an unseen label: the encoder's own error
+                codes = encoder.transform(values["target"])
             sw = values.get("weight")
             sw = np.ones(len(X), dtype) if sw is None else np.asarray(sw, dtype)
             return X, self._target(codes, n_classes, dtype), sw * per_class[codes]

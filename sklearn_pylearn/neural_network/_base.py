@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..base import NamedOutputsMixin, SymbolicMixin
 from ..data import StreamSource, stream_unique
-from ..data._feed import stream_input_probe
+from ..data._feed import label_codes, stream_input_probe
 from ..symbolic.affine import AffineMap
 from ..symbolic.compile import compile_function
 from ..symbolic.init import glorot_uniform
@@ -73,22 +73,18 @@ def _stochastic_solver(est):
 
 
 def _fast_binarizer(binarizer):
-    """``binarizer.transform`` for a minibatch, without its per-call validation
-    (which cost half of a streamed fit): classes by ``searchsorted``, falling back
-    to the binarizer for anything it would treat otherwise."""
+    """``binarizer.transform`` for a minibatch, from :func:`label_codes` (no
+    per-call validation); the binarizer itself for anything else."""
     classes = binarizer.classes_
 
     def transform(y):
-        y = np.asarray(y)
-        if len(classes) < 2 or y.ndim != 1:
-            return binarizer.transform(y)
-        index = np.searchsorted(classes, y)
-        if (index >= len(classes)).any() or (classes[index] != y).any():
+        codes = label_codes(classes, y) if len(classes) >= 2 else None
+        if codes is None:
             return binarizer.transform(y)
         if len(classes) == 2:
-            return (index == 1).astype(int)[:, None]
-        out = np.zeros((len(y), len(classes)), dtype=int)
-        out[np.arange(len(y)), index] = 1
+            return (codes == 1).astype(int)[:, None]
+        out = np.zeros((len(codes), len(classes)), dtype=int)
+        out[np.arange(len(codes)), codes] = 1
         return out
 
     return transform

@@ -90,3 +90,22 @@ def _empty(tmp_path):
     path = tmp_path / "empty.parquet"
     pd.DataFrame({"a": np.zeros(0), "y": np.zeros(0, dtype=np.int64)}).to_parquet(path)
     return ParquetDataset(path, input=["a"], target="y")
+
+
+@pytest.mark.parametrize(
+    "y", [[3, 1, 2, 3, 1], ["a", "b", "a"], [1, 0, 1, 1], [2.0, 5.0, 2.0, 9.0]]
+)
+def test_label_codes_are_label_encoders(y):
+    from sklearn.preprocessing import LabelEncoder
+
+    from sklearn_pylearn.data._feed import label_codes
+
+    y = np.asarray(y)
+    encoder = LabelEncoder().fit(y)
+    for part in (y, y[:2], y[::-1]):
+        np.testing.assert_array_equal(
+            label_codes(encoder.classes_, part), encoder.transform(part)
+        )
+    assert label_codes(encoder.classes_, np.r_[y[:1], y[:1]][:, None]) is None
+    unseen = "z" if y.dtype.kind == "U" else 99
+    assert label_codes(encoder.classes_, np.r_[y[:1], [unseen]]) is None
