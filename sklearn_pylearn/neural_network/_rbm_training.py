@@ -116,9 +116,10 @@ def _build_step(dtype, visible, method, k):
         _, _, new_chain = sample_hidden(v_neg, W, c, rng_chain)
     dW, db, dc = cd_gradients(X, v_neg, W, b, c, visible)
     # The monitor: the mean-field reconstruction of the batch's first rows (all
-    # rows would add a sixth product as large as the update's five).
+    # rows would add a sixth product as large as the update's five). Their hidden
+    # means are rows of the positive phase's, which the graph computes once.
     Xm = X[:MONITOR_ROWS]
-    recon = visible_mean(hidden_proba(Xm, W, c), W, b, visible)
+    recon = visible_mean(hidden_proba(X, W, c)[:MONITOR_ROWS], W, b, visible)
     squared_error = ((Xm - recon) ** 2).sum()
     dW = dW + decay * W
     new_params, new_velocities = sgd(

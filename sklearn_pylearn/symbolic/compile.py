@@ -28,6 +28,7 @@ from pytensor.graph.traversal import graph_inputs, io_toposort
 
 from .._config import get_config
 from ..exceptions import CompileError
+from ..utils._malloc import tune_malloc
 from . import diskcache
 
 __all__ = [
@@ -328,6 +329,7 @@ def compile_function(
         if cached is not None:
             _stats["hits"] += 1
             return cached
+        tune_malloc()  # once per process; see utils/_malloc.py
         start = time.perf_counter()
         on_disk = diskcache.enabled() and not _holds_shared(out_list, updates)
         fn = diskcache.load(key) if on_disk else None

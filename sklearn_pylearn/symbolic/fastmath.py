@@ -41,12 +41,14 @@ from pytensor.scalar import basic as ps
 from pytensor.scalar import math as psm
 from pytensor.tensor import elemwise as pt_elemwise
 from pytensor.tensor.elemwise import DimShuffle, Elemwise
+from pytensor.tensor.math import Dot
 from pytensor.tensor.special import LogSoftmax, Softmax
 
 __all__ = [
     "KERNELS",
     "FAST_OPS",
     "ContiguousExpandDims",
+    "ContiguousTranspose",
     "RowSoftmax",
     "fast_math_mode",
     "REWRITE_NAME",
@@ -340,6 +342,53 @@ def _contiguous_expand_dims(fgraph, node):
     ]
 
 
+class ContiguousTranspose(DimShuffle):
+    """The transpose of a matrix feeding a ``Dot``, typed Fortran-contiguous.
+
+    PyTensor's Numba ``DimShuffle`` returns an ``as_strided`` view, typed as
+    non-contiguous, and Numba's ``np.dot`` copies such an operand into C order
+    before calling BLAS: a transposing copy of the whole matrix on every call (of
+    the weights, in a layer's backward product). Here a C-contiguous input (the
+    usual case, checked at run time) gives its ``.T``, typed Fortran-contiguous,
+    which BLAS reads in place through its transpose flag; any other input is
+    copied once, as ``np.dot`` would have done.
+    """
+
+    c_func_file = str(Path(pt_elemwise.__file__).parent / DimShuffle.c_func_file)
+
+
+@register_funcify_default_op_cache_key(ContiguousTranspose)
+def _numba_transpose(op, node, **kwargs):
+    @numba.njit(cache=False)
+    def transpose(x):
+        return np.ascontiguousarray(x).T
+
+    return transpose, KERNEL_VERSION_INT
+
+
+def _is_transpose(var) -> bool:
+    owner = var.owner
+    return (
+        owner is not None
+        and type(owner.op) is DimShuffle
+        and owner.op.input_ndim == 2
+        and tuple(owner.op.new_order) == (1, 0)
+    )
+
+
+@node_rewriter([Dot])
+def _contiguous_transpose(fgraph, node):
+    if type(node.op) is not Dot or not any(map(_is_transpose, node.inputs)):
+        return None
+    inputs = [
+        ContiguousTranspose(input_ndim=2, new_order=(1, 0))(v.owner.inputs[0])
+        if _is_transpose(v)
+        else v
+        for v in node.inputs
+    ]
+    return [node.op(*inputs)]
+
+
 @_kernel
 def _row_softmax(z, log):
     # In float64 whatever z's dtype (float32 is rounded once, by the caller).
@@ -463,7 +512,12 @@ def _row_softmax_op(fgraph, node):
 # Off by default (no "fast_run" tag): fast_math_mode includes it for Numba modes.
 optdb.register(
     REWRITE_NAME,
-    in2out(_use_fast_kernels, _contiguous_expand_dims, _row_softmax_op),
+    in2out(
+        _use_fast_kernels,
+        _contiguous_expand_dims,
+        _contiguous_transpose,
+        _row_softmax_op,
+    ),
     REWRITE_TAG,
     position=48.6,
 )

@@ -8,6 +8,7 @@ from sklearn_pylearn.symbolic.fastmath import (
     FAST_OPS,
     KERNELS,
     ContiguousExpandDims,
+    ContiguousTranspose,
     RowSoftmax,
     fast_math_mode,
 )
@@ -205,6 +206,53 @@ def test_expand_dims_become_contiguous_reshapes(expand):
     strided = np.arange(8.0)[::2] / 10  # a non-contiguous vector still works
     vec = strided if expand(v).type.shape[0] == 1 else strided[:3]
     np.testing.assert_allclose(fn(data, vec), np.tanh(data + expand(vec)))
+
+
+def _transposed_dots():
+    a, b, m = pt.matrix("a"), pt.matrix("b"), pt.matrix("m")
+    # a.T @ b and m @ a.T read a's transpose; a.T * 2 is an elementwise use.
+    return compile_function([a, b, m], [pt.dot(a.T, b), pt.dot(m, a.T), a.T * 2.0])
+
+
+def test_transposes_feeding_dots_become_contiguous():
+    fgraph = _transposed_dots().fn.maker.fgraph
+    dots = [n for n in fgraph.toposort() if type(n.op).__name__ == "Dot"]
+    fed = [type(v.owner.op) for n in dots for v in n.inputs if v.owner is not None]
+    assert fed == [ContiguousTranspose, ContiguousTranspose]
+    for node in fgraph.toposort():
+        if type(node.op) is ContiguousTranspose:
+            clients = [c for c, _ in fgraph.clients[node.outputs[0]]]
+            assert all(type(c.op).__name__ == "Dot" for c in clients)
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "column_slice", "strided_rows"])
+def test_transposed_dots_match_numpy_for_any_layout(layout):
+    fn = _transposed_dots()
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(6, 8))
+    a = {
+        "C": base[:, :4].copy(),
+        "F": np.asfortranarray(base[:, :4]),
+        "column_slice": base[:, :4],  # neither C nor F contiguous: copied once
+        "strided_rows": base[::2, :4],
+    }[layout]
+    b = rng.normal(size=(len(a), 5))
+    m = rng.normal(size=(3, 4))
+    at_b, m_at, twice = fn(a, b, m)
+    np.testing.assert_allclose(at_b, a.T @ b, rtol=1e-12)
+    np.testing.assert_allclose(m_at, m @ a.T, rtol=1e-12)
+    np.testing.assert_array_equal(twice, a.T * 2.0)
+
+
+def test_transposed_dots_float32():
+    a, b = pt.matrix("a", dtype="float32"), pt.matrix("b", dtype="float32")
+    fn = compile_function([a, b], pt.dot(b, a.T))
+    rng = np.random.default_rng(1)
+    A = rng.normal(size=(50, 30)).astype(np.float32)
+    B = rng.normal(size=(7, 30)).astype(np.float32)
+    out = fn(A, B)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, B @ A.T, rtol=1e-5)
 
 
 def _softmax_ref(z, log):
