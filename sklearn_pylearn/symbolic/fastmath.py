@@ -536,7 +536,9 @@ def fast_math_mode(mode: str | Mode | None) -> str | Mode | None:
     mode : str, Mode or None
         ``mode`` itself when it does not link with Numba (the C and Python
         backends keep their own implementations), else a Mode including the
-        rewrite.
+        rewrite, linked by
+        :class:`~sklearn_pylearn.symbolic._numba_linker.DirectNumbaLinker`
+        (the graph's function compiled once, as its own entry point).
 
     Examples
     --------
@@ -555,4 +557,9 @@ def fast_math_mode(mode: str | Mode | None) -> str | Mode | None:
     resolved = get_mode(mode)
     if not isinstance(resolved.linker, NumbaLinker):
         return mode
-    return resolved.including(REWRITE_TAG)
+    from ._numba_linker import DirectNumbaLinker
+
+    including = resolved.including(REWRITE_TAG)
+    linker = DirectNumbaLinker(allow_gc=resolved.linker.allow_gc)
+    linker._scheduler = resolved.linker._scheduler
+    return Mode(linker=linker, optimizer=including.provided_optimizer)

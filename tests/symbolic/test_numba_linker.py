@@ -1,0 +1,86 @@
+"""symbolic._numba_linker: a graph's function compiled once, and cached on disk."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import uuid
+
+import numpy as np
+import pytensor
+import pytensor.tensor as pt
+from pytensor.compile.mode import Mode
+
+from sklearn_pylearn.symbolic._numba_linker import DirectNumbaLinker
+from sklearn_pylearn.symbolic.compile import compile_function
+
+# A child compiles ``tanh(x) * c`` for a constant c unique to the test run (so the
+# first child meets a structure no process compiled before) and reports Numba's
+# compile events for graph functions.
+CHILD = textwrap.dedent(
+    """
+    import json, sys
+    import numba.core.event as ev
+    import numpy as np
+    import pytensor.tensor as pt
+    from sklearn_pylearn.symbolic.compile import compile_function
+
+    rec = ev.RecordingListener()
+    ev.register("numba:compile", rec)
+    x = pt.vector("x")
+    fn = compile_function([x], pt.tanh(x) * float(sys.argv[1]))
+    out = fn(np.array([0.5, -1.0]))
+    names = [
+        e.data["dispatcher"].py_func.__module__ + "." + e.data["dispatcher"].py_func.__name__
+        for _, e in rec.buffer if e.is_start
+    ]
+    print(json.dumps({"out": out.tolist(), "graph_compiles": [
+        n for n in names if n.endswith("numba_funcified_fgraph")]}))
+    """
+)
+
+
+def _child(constant):
+    env = dict(os.environ, SKLEARN_PYLEARN_NO_DISK_CACHE="1")
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, repr(constant)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_compile_function_links_with_the_direct_linker():
+    x = pt.vector("x")
+    fn = compile_function([x], pt.exp(x) + 1.0)
+    assert isinstance(fn.fn.maker.linker, DirectNumbaLinker)
+    np.testing.assert_allclose(fn(np.array([0.0, 1.0])), [2.0, np.e + 1.0])
+
+
+def test_new_graph_is_finalized_once_and_loaded_from_disk_next_time():
+    constant = 1.0 + (uuid.uuid4().int % 10**9) / 10**10
+    expected = (np.tanh([0.5, -1.0]) * constant).tolist()
+    first = _child(constant)
+    # One graph function compiled, and it is the generated one: no wrapper
+    # around it that would send the whole graph through LLVM a second time.
+    assert first["graph_compiles"] == ["pytensor.link.utils.numba_funcified_fgraph"]
+    second = _child(constant)
+    assert second["graph_compiles"] == []  # Numba's disk cache, by the graph's key
+    np.testing.assert_allclose(first["out"], expected, rtol=1e-15)
+    np.testing.assert_allclose(second["out"], expected, rtol=1e-15)
+
+
+def test_graphs_with_shared_updates_still_work():
+    # A graph PyTensor cannot key (a shared variable's update) is compiled
+    # without a cache, as the stock linker does.
+    s = pytensor.shared(np.zeros(2), name="s")
+    x = pt.vector("x")
+    f = pytensor.function(
+        [x], s + x, updates={s: s + x}, mode=Mode(linker=DirectNumbaLinker())
+    )
+    f(np.ones(2))
+    np.testing.assert_array_equal(f(np.ones(2)), [2.0, 2.0])
+    np.testing.assert_array_equal(s.get_value(), [2.0, 2.0])
