@@ -42,12 +42,16 @@ class DirectNumbaLinker(NumbaLinker):
 
     Examples
     --------
+    :func:`~sklearn_pylearn.symbolic.compile.compile_function` links with it in
+    Numba modes:
+
     >>> import numpy as np
-    >>> import pytensor
     >>> import pytensor.tensor as pt
-    >>> from pytensor.compile.mode import Mode
+    >>> from sklearn_pylearn.symbolic.compile import compile_function
     >>> x = pt.vector("x")
-    >>> f = pytensor.function([x], 2 * x, mode=Mode(linker=DirectNumbaLinker()))
+    >>> f = compile_function([x], 2 * x)
+    >>> type(f.fn.maker.linker).__name__
+    'DirectNumbaLinker'
     >>> f(np.array([1.0, 2.0]))
     array([2., 4.])
     """
