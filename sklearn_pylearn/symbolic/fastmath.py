@@ -19,6 +19,7 @@ fusion, so the fused loops inline the kernels.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 from pathlib import Path
 
@@ -56,9 +57,37 @@ __all__ = [
 
 REWRITE_NAME = "sklearn_pylearn_fastmath"
 REWRITE_TAG = "sklearn_pylearn_fast_kernels"
+
+
+def code_digest(source: str) -> str:
+    r"""A digest of Python source that ignores its comments, docstrings and layout.
+
+    Examples
+    --------
+    >>> a = code_digest("def f(x):\n    'Doc.'\n    return x + 1  # one\n")
+    >>> a == code_digest("def f(x):\n    return x + 1\n")
+    True
+    >>> a == code_digest("def f(x):\n    return x + 2\n")
+    False
+    """
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (
+            isinstance(body, list)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
+            node.body = body[1:] or [ast.Pass()]
+    return hashlib.sha256(ast.dump(tree).encode()).hexdigest()[:16]
+
+
 # Salts PyTensor's on-disk cache key of the kernels: Numba would otherwise load a
-# kernel compiled from an older version of this file.
-KERNEL_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+# kernel compiled from an older version of this file. Only the code counts, so an
+# edit of a comment or docstring keeps every machine's compiled kernels.
+KERNEL_VERSION = code_digest(Path(__file__).read_text())
 KERNEL_VERSION_INT = int(KERNEL_VERSION, 16)
 _FLOAT_DTYPES = ("float32", "float64")
 

@@ -319,3 +319,20 @@ def test_row_softmax_python_implementation(log):
     fn = pytensor.function([x], RowSoftmax(log)(x), mode="FAST_COMPILE")
     z = np.random.default_rng(2).normal(size=(4, 3))
     np.testing.assert_allclose(fn(z), _softmax_ref(z, log), rtol=1e-14)
+
+
+def test_kernel_version_ignores_docs_but_not_code():
+    from pathlib import Path
+
+    from sklearn_pylearn.symbolic import fastmath
+
+    source = Path(fastmath.__file__).read_text()
+    assert fastmath.code_digest(source) == fastmath.KERNEL_VERSION
+    edited_doc = source.replace("fdlibm's polynomials", "the polynomials of fdlibm")
+    commented = source.replace("_LOG2E = ", "# a comment\n_LOG2E = ", 1)
+    assert edited_doc != source and commented != source
+    assert fastmath.code_digest(edited_doc) == fastmath.KERNEL_VERSION
+    assert fastmath.code_digest(commented) == fastmath.KERNEL_VERSION
+    changed = source.replace("_LOG2E = 1.4426950408889634", "_LOG2E = 1.44269504")
+    assert changed != source
+    assert fastmath.code_digest(changed) != fastmath.KERNEL_VERSION
