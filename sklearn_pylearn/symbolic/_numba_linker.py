@@ -8,7 +8,7 @@ each of the two separately, and finalizing links every callee's LLVM module into
 the caller's and runs the optimizer and the code generator over the whole: the
 inner function and all its kernels went through LLVM twice. For a new structure
 whose kernels are all cached, that second pass was about 45% of Numba's time
-(a three-layer MLP training step: 5.5 s of Numba before, 3.5-4.2 s after).
+(a three-layer MLP training step: 5.5-5.8 s of Numba before, 3.3-4.2 s after).
 
 :class:`DirectNumbaLinker` compiles the generated function itself as the entry
 point, under the same cache key (suffixed ``_direct``) in PyTensor's Numba cache,
@@ -24,7 +24,10 @@ import types
 
 from pytensor.configdefaults import config
 from pytensor.link.numba.cache import CACHED_SRC_FUNCTIONS
-from pytensor.link.numba.dispatch.basic import numba_funcify_and_cache_key
+from pytensor.link.numba.dispatch.basic import (
+    numba_funcify,
+    numba_funcify_and_cache_key,
+)
 from pytensor.link.numba.linker import NumbaLinker
 
 __all__ = ["DirectNumbaLinker"]
@@ -57,9 +60,11 @@ class DirectNumbaLinker(NumbaLinker):
     """
 
     def fgraph_convert(self, fgraph, **kwargs):
+        if not config.numba__cache:  # as NumbaLinker: no key, nothing cached
+            return numba_funcify(fgraph, **kwargs), None
         fn, key = numba_funcify_and_cache_key(fgraph, **kwargs)
-        if key is None or not config.numba__cache:
-            return fn, key
+        if key is None:
+            return fn, None
         inner = fn.py_func
         renamed = types.FunctionType(
             inner.__code__.replace(co_filename="<string>"),

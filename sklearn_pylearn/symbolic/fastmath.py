@@ -589,6 +589,7 @@ def fast_math_mode(mode: str | Mode | None) -> str | Mode | None:
     from ._numba_linker import DirectNumbaLinker
 
     including = resolved.including(REWRITE_TAG)
-    linker = DirectNumbaLinker(allow_gc=resolved.linker.allow_gc)
-    linker._scheduler = resolved.linker._scheduler
+    linker = DirectNumbaLinker(
+        allow_gc=resolved.linker.allow_gc, schedule=resolved.linker._scheduler
+    )
     return Mode(linker=linker, optimizer=including.provided_optimizer)

@@ -84,3 +84,19 @@ def test_graphs_with_shared_updates_still_work():
     f(np.ones(2))
     np.testing.assert_array_equal(f(np.ones(2)), [2.0, 2.0])
     np.testing.assert_array_equal(s.get_value(), [2.0, 2.0])
+
+
+def test_without_numba_cache_nothing_is_keyed():
+    # With PyTensor's Numba cache off, the graph function gets no cache key (as
+    # with the stock linker), so Numba never tries to cache a temporary file.
+    from pytensor.graph.fg import FunctionGraph
+
+    x = pt.vector("x")
+    fgraph = FunctionGraph([x], [pt.exp(x) * 3.0], clone=True)
+    with pytensor.config.change_flags(numba__cache=False):
+        fn, key = DirectNumbaLinker().fgraph_convert(fgraph)
+    assert key is None
+    assert hasattr(fn, "py_func")
+    keyed_fn, keyed = DirectNumbaLinker().fgraph_convert(fgraph)
+    assert keyed is not None
+    assert keyed_fn.py_func.__code__.co_filename == "<string>"
