@@ -15,13 +15,23 @@ point, under the same cache key (suffixed ``_direct``) in PyTensor's Numba cache
 so a later process loads it from disk as it loaded the wrapper. Its code object is
 renamed to ``<string>``: the generated source lives in a temporary file whose
 random name would otherwise become part of the cache file's name, and no later
-process would find it.
+process would find it. It is also renamed ``sklearn_pylearn_graph``, so that its
+code library can be told apart from the kernels'.
+
+That library gets only Numba's cheap module passes, not the full optimisation
+pipeline (:func:`_finalize_graph_library`). It holds the graph's glue (a call per
+node, reference counting) and copies of every kernel it links, whose IR each kernel's
+own library has already optimised in full; the full pipeline ran again over all of
+it. Skipping it cut a new three-layer MLP's compile by about 0.6 s (3.2-3.3 s to
+2.6-2.7 s) with the same training time (0.28 s for 20 epochs either way). Code
+generation keeps Numba's optimisation level.
 """
 
 from __future__ import annotations
 
 import types
 
+from numba.core import codegen as numba_codegen
 from pytensor.configdefaults import config
 from pytensor.link.numba.cache import CACHED_SRC_FUNCTIONS
 from pytensor.link.numba.dispatch.basic import (
@@ -30,7 +40,52 @@ from pytensor.link.numba.dispatch.basic import (
 )
 from pytensor.link.numba.linker import NumbaLinker
 
-__all__ = ["DirectNumbaLinker"]
+__all__ = ["DirectNumbaLinker", "GRAPH_FUNCTION_NAME", "light_finalizations"]
+
+GRAPH_FUNCTION_NAME = "sklearn_pylearn_graph"
+# How many graph libraries this process finalized with the cheap passes only.
+light_finalizations = [0]
+
+
+def _finalize_graph_library(optimize_final_module):
+    """Wrap Numba's ``CPUCodeLibrary._optimize_final_module`` (see the module doc)."""
+
+    def optimize(library):
+        if library.name != GRAPH_FUNCTION_NAME:
+            return optimize_final_module(library)
+        codegen = library._codegen
+        mpm, mpb = codegen._module_pass_manager(
+            loop_vectorize=codegen._loopvect,
+            slp_vectorize=False,
+            opt=codegen._opt_level,
+            cost="cheap",
+        )
+        name = "Module passes (cheap optimization for refprune)"
+        with library._recorded_timings.record(name, mpb):
+            mpm.run(library._final_module, mpb)
+        if not numba_codegen.config.LLVM_REFPRUNE_PASS:
+            library._final_module = numba_codegen.remove_redundant_nrt_refct(
+                library._final_module
+            )
+        light_finalizations[0] += 1
+        return None
+
+    optimize.wrapped = optimize_final_module
+    return optimize
+
+
+def _install() -> None:
+    library = getattr(numba_codegen, "CPUCodeLibrary", None)
+    current = getattr(library, "_optimize_final_module", None)
+    needed = ("remove_redundant_nrt_refct", "config")
+    if current is None or hasattr(current, "wrapped"):
+        return
+    if not all(hasattr(numba_codegen, name) for name in needed):
+        return  # another Numba: keep its full pipeline
+    library._optimize_final_module = _finalize_graph_library(current)
+
+
+_install()
 
 
 class _PyFunc:
@@ -66,11 +121,13 @@ class DirectNumbaLinker(NumbaLinker):
         if key is None:
             return fn, None
         inner = fn.py_func
+        code = inner.__code__.replace(
+            co_filename="<string>",
+            co_name=GRAPH_FUNCTION_NAME,
+            co_qualname=GRAPH_FUNCTION_NAME,
+        )
         renamed = types.FunctionType(
-            inner.__code__.replace(co_filename="<string>"),
-            inner.__globals__,
-            inner.__name__,
-            inner.__defaults__,
+            code, inner.__globals__, GRAPH_FUNCTION_NAME, inner.__defaults__,
             inner.__closure__,
         )
         fastmath = int(bool(config.numba__fastmath))

@@ -12,6 +12,7 @@ import pytensor
 import pytensor.tensor as pt
 from pytensor.compile.mode import Mode
 
+from sklearn_pylearn.symbolic import _numba_linker
 from sklearn_pylearn.symbolic._numba_linker import DirectNumbaLinker
 from sklearn_pylearn.symbolic.compile import compile_function
 
@@ -36,7 +37,7 @@ CHILD = textwrap.dedent(
         for _, e in rec.buffer if e.is_start
     ]
     print(json.dumps({"out": out.tolist(), "graph_compiles": [
-        n for n in names if n.endswith("numba_funcified_fgraph")]}))
+        n for n in names if n.endswith(("numba_funcified_fgraph", "sklearn_pylearn_graph"))]}))
     """
 )
 
@@ -66,7 +67,7 @@ def test_new_graph_is_finalized_once_and_loaded_from_disk_next_time():
     first = _child(constant)
     # One graph function compiled, and it is the generated one: no wrapper
     # around it that would send the whole graph through LLVM a second time.
-    assert first["graph_compiles"] == ["pytensor.link.utils.numba_funcified_fgraph"]
+    assert first["graph_compiles"] == ["pytensor.link.utils.sklearn_pylearn_graph"]
     second = _child(constant)
     assert second["graph_compiles"] == []  # Numba's disk cache, by the graph's key
     np.testing.assert_allclose(first["out"], expected, rtol=1e-15)
@@ -100,3 +101,33 @@ def test_without_numba_cache_nothing_is_keyed():
     keyed_fn, keyed = DirectNumbaLinker().fgraph_convert(fgraph)
     assert keyed is not None
     assert keyed_fn.py_func.__code__.co_filename == "<string>"
+    assert keyed_fn.py_func.__name__ == _numba_linker.GRAPH_FUNCTION_NAME
+
+
+def test_only_the_graph_library_skips_the_full_module_passes():
+    # A graph no process compiled before (a unique constant inside a new fused
+    # kernel): the kernel is finalized in full, the graph's library with the
+    # cheap passes only, once.
+    before = _numba_linker.light_finalizations[0]
+    constant = 1.0 + (uuid.uuid4().int % 10**9) / 10**10
+    x = pt.vector("x")
+    fn = compile_function([x], pt.tanh(x) * constant + 1.0)
+    out = fn(np.array([0.25, -2.0]))
+    np.testing.assert_allclose(out, np.tanh([0.25, -2.0]) * constant + 1.0)
+    assert _numba_linker.light_finalizations[0] == before + 1
+
+
+def test_numba_keeps_its_pipeline_for_other_libraries():
+    from numba.core import codegen
+
+    patched = codegen.CPUCodeLibrary._optimize_final_module
+    assert patched.wrapped is not None
+
+    class Library:
+        name = "some_kernel"
+
+    calls = []
+    wrapper = _numba_linker._finalize_graph_library(lambda lib: calls.append(lib))
+    lib = Library()
+    wrapper(lib)
+    assert calls == [lib]
