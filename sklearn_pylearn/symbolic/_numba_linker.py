@@ -24,7 +24,11 @@ node, reference counting) and copies of every kernel it links, whose IR each ker
 own library has already optimised in full; the full pipeline ran again over all of
 it. Skipping it cut a new three-layer MLP's compile by about 0.6 s (3.2-3.3 s to
 2.6-2.7 s) with the same training time (0.28 s for 20 epochs either way). Code
-generation keeps Numba's optimisation level.
+generation keeps Numba's optimisation level. This is the library's one patch of
+Numba's internals: importing this module wraps
+``numba.core.codegen.CPUCodeLibrary._optimize_final_module``; every other library
+keeps the full pipeline, and a Numba without the internals it uses is left as it
+is.
 """
 
 from __future__ import annotations
