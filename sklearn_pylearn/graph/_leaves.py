@@ -16,12 +16,12 @@ import pytensor.tensor as pt
 from pytensor.graph.basic import Variable
 from pytensor.tensor.random.type import random_generator_type
 
-from ._node import Node, raw_deepcopy
+from ._node import Node, PlainDataState
 
 __all__ = ["HyperParam", "Input", "Leaf", "Param", "RandomStream"]
 
 
-class Leaf:
+class Leaf(PlainDataState):
     """Base of the graph's leaves: a named root variable with a value.
 
     ``annotations``: the set of annotation names the transforms that made it were
@@ -43,33 +43,6 @@ class Leaf:
     def feed(self, arrays: dict, batch: int | None) -> Any:
         """The value that feeds this leaf in one evaluation."""
         raise NotImplementedError
-
-    _transient: tuple = ()
-
-    def _raw_state(self, deep_copy: bool = False) -> dict:
-        state = dict(vars(self))
-        for name in self._transient:
-            state[name] = {}
-        return state
-
-    def __getstate__(self):
-        # Plain data (its graph, its value): pickle and skops store the same thing.
-        from ._serialize import graph_state
-
-        return {"graph": graph_state({"self": self})}
-
-    def __setstate__(self, state):
-        from ._serialize import set_state
-
-        set_state(self, state)
-
-    def __reduce_ex__(self, protocol):
-        from ._serialize import pickle_reduce
-
-        return pickle_reduce(self)
-
-    def __deepcopy__(self, memo):
-        return raw_deepcopy(self, memo)
 
     _value_attrs: tuple = ()
 

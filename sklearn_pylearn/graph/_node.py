@@ -229,7 +229,48 @@ def evaluate(nodes: Iterable[Node], arrays: Mapping | None = None, **named) -> l
     return fn(_feed_map(arrays, named))
 
 
-class Node:
+class PlainDataState:
+    """Pickling, skops and deep copies of a graph object (a node or a leaf).
+
+    ``__getstate__`` gives plain data (the structure and values of the graph the
+    object belongs to), so pickle and skops store the same thing; ``__reduce_ex__``
+    falls back to the objects themselves for a graph without a plain form (see
+    :func:`~sklearn_pylearn.graph._serialize.pickle_reduce`). A deep copy goes
+    through the attributes, leaving the caches out.
+    """
+
+    # Attributes that are caches (compiled functions): never stored or copied.
+    _transient: tuple = ()
+    # Caches a deep copy keeps (built learner steps, shared compiled functions).
+    _kept_by_deepcopy: tuple = ()
+
+    def _raw_state(self, deep_copy: bool = False) -> dict:
+        state = dict(vars(self))
+        for name in self._transient:
+            if not (deep_copy and name in self._kept_by_deepcopy):
+                state[name] = {}
+        return state
+
+    def __getstate__(self):
+        from ._serialize import graph_state
+
+        return {"graph": graph_state({"self": self})}
+
+    def __setstate__(self, state):
+        from ._serialize import set_state
+
+        set_state(self, state)
+
+    def __reduce_ex__(self, protocol):
+        from ._serialize import pickle_reduce
+
+        return pickle_reduce(self)
+
+    def __deepcopy__(self, memo):
+        return raw_deepcopy(self, memo)
+
+
+class Node(PlainDataState):
     """A node of the layer graph: a PyTensor expression and where it comes from.
 
     Parameters
@@ -408,9 +449,6 @@ class Node:
 
     # Attributes that are caches (compiled functions): never stored or copied.
     _transient: tuple = ("_memo",)
-
-    # Caches a deep copy keeps (built learner steps, shared compiled functions).
-    _kept_by_deepcopy: tuple = ()
     # What set_state (checkpoints) restores into a built graph of one structure.
     _value_attrs: tuple = ("_cursor",)
 
@@ -424,32 +462,6 @@ class Node:
         from ._serialize import runtime_set_state
 
         runtime_set_state(self, state)
-
-    def _raw_state(self, deep_copy: bool = False) -> dict:
-        state = dict(vars(self))
-        for name in self._transient:
-            if not (deep_copy and name in self._kept_by_deepcopy):
-                state[name] = {}
-        return state
-
-    def __getstate__(self):
-        # Plain data (structure, arrays): pickle and skops store the same thing.
-        from ._serialize import graph_state
-
-        return {"graph": graph_state({"self": self})}
-
-    def __setstate__(self, state):
-        from ._serialize import set_state
-
-        set_state(self, state)
-
-    def __reduce_ex__(self, protocol):
-        from ._serialize import pickle_reduce
-
-        return pickle_reduce(self)
-
-    def __deepcopy__(self, memo):
-        return raw_deepcopy(self, memo)
 
     def __copy__(self):
         twin = type(self).__new__(type(self))

@@ -581,15 +581,21 @@ def pickle_reduce(obj) -> tuple:
     return (copyreg.__newobj__, (type(obj),), {"raw": obj._raw_state()})
 
 
-def _reachable(obj) -> list:
+def _graph_nodes(obj) -> list | None:
+    """The nodes of a model, or a node's ancestors; None for a leaf."""
     from ._model import Model
     from ._node import Node
 
     if isinstance(obj, Model):
-        nodes = obj.nodes()
-    elif isinstance(obj, Node):
-        nodes = obj.ancestors()
-    else:
+        return obj.nodes()
+    if isinstance(obj, Node):
+        return obj.ancestors()
+    return None
+
+
+def _reachable(obj) -> list:
+    nodes = _graph_nodes(obj)
+    if nodes is None:
         return [obj]
     found = [obj, *nodes]
     for node in nodes:
@@ -608,14 +614,8 @@ def set_state(obj, state: dict) -> dict | None:
 
 def _paired(obj) -> list:
     """The graph objects of ``obj`` in a structural order (for copying values)."""
-    from ._model import Model
-    from ._node import Node
-
-    if isinstance(obj, Model):
-        nodes = obj.nodes()
-    elif isinstance(obj, Node):
-        nodes = obj.ancestors()
-    else:
+    nodes = _graph_nodes(obj)
+    if nodes is None:
         return [obj]
     found, seen = [], set()
     for node in nodes:
