@@ -27,8 +27,8 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import resource
+import statistics
 import subprocess
 import sys
 import time

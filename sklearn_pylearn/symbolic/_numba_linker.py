@@ -131,7 +131,10 @@ class DirectNumbaLinker(NumbaLinker):
             co_qualname=GRAPH_FUNCTION_NAME,
         )
         renamed = types.FunctionType(
-            code, inner.__globals__, GRAPH_FUNCTION_NAME, inner.__defaults__,
+            code,
+            inner.__globals__,
+            GRAPH_FUNCTION_NAME,
+            inner.__defaults__,
             inner.__closure__,
         )
         fastmath = int(bool(config.numba__fastmath))

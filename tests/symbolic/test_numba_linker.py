@@ -32,12 +32,11 @@ CHILD = textwrap.dedent(
     x = pt.vector("x")
     fn = compile_function([x], pt.tanh(x) * float(sys.argv[1]))
     out = fn(np.array([0.5, -1.0]))
-    names = [
-        e.data["dispatcher"].py_func.__module__ + "." + e.data["dispatcher"].py_func.__name__
-        for _, e in rec.buffer if e.is_start
-    ]
-    print(json.dumps({"out": out.tolist(), "graph_compiles": [
-        n for n in names if n.endswith(("numba_funcified_fgraph", "sklearn_pylearn_graph"))]}))
+    funcs = [e.data["dispatcher"].py_func for _, e in rec.buffer if e.is_start]
+    names = [f.__module__ + "." + f.__name__ for f in funcs]
+    graphs = ("numba_funcified_fgraph", "sklearn_pylearn_graph")
+    print(json.dumps({"out": out.tolist(),
+                      "graph_compiles": [n for n in names if n.endswith(graphs)]}))
     """
 )
 

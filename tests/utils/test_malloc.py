@@ -7,6 +7,7 @@ fault every page in again when each one is a fresh mapping (about 256 faults eac
 and almost none once the heap serves them.
 """
 
+import json
 import os
 import platform
 import subprocess
@@ -58,8 +59,6 @@ def run_child(env_extra, how="direct"):
         text=True,
         check=True,
     )
-    import json
-
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
