@@ -1,6 +1,7 @@
 """MLPClassifier training against scikit-learn and PyTorch (CPU, 2 threads).
 
-``python benchmarks/bench_mlp.py [--repeat 3] [--no-write]``
+``python benchmarks/bench_mlp.py [--repeat 3] [--no-write]
+[--activations-only | --steps-only]``
 
 Data: ``make_classification(60000, 100 features, 40 informative, 10 classes)``; one
 hidden layer of 256 relu units, batch 256, SGD with learning rate 0.05 and no
@@ -12,11 +13,19 @@ warm-up and is reported separately). Then a GridSearchCV over learning_rate_init
 MLPClassifier, with n_jobs=1 and n_jobs=2 (loky), reporting our compile count
 and the share of time spent compiling. Writes the ``bench_mlp`` section of
 ``benchmarks/README.md`` unless ``--no-write``.
+
+``--activations-only`` times the same training with relu, logistic and tanh
+hidden units (ours with and without the vectorized kernels, and PyTorch), then
+one training step per activation on a fixed minibatch, every contender once per
+round (issue 12's goal: a logistic step no slower relative to PyTorch than a relu
+one); it writes the ``bench_mlp_activations`` section. ``--steps-only`` prints
+the per-step table alone.
 """
 
 import argparse
 import os
 import platform
+import statistics
 import sys
 import time
 import warnings
@@ -200,6 +209,107 @@ def bench_activations(X, y, repeat):
     return markdown_table(header, rows)
 
 
+def _our_step_loop(X, y, dtype, activation, steps):
+    """``steps`` calls of the compiled training step ``fit`` runs per minibatch,
+    on one fixed minibatch, parameters carried from call to call."""
+    from sklearn_pylearn.neural_network import MLPClassifier
+
+    settings = {**SETTINGS, "activation": activation, "dtype": dtype, "max_iter": 1}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = MLPClassifier(**settings).fit(X[: 8 * BATCH], y[: 8 * BATCH])
+    step = model._train_step()  # the memoised step of the fit above
+    params = [*model.coefs_, *model.intercepts_]
+    state = step.init_state(params)
+    Xb = np.ascontiguousarray(X[:BATCH], dtype=dtype)
+    Yb = np.eye(N_CLASSES, dtype=dtype)[y[:BATCH]]
+    sw = np.ones(BATCH, dtype=dtype)
+    hyper, solver_params = {"alpha": 0.0}, {"momentum": 0.0}
+
+    def loop():
+        p, st = params, state
+        for t in range(1, steps + 1):
+            p, st, _ = step(p, st, Xb, Yb, sw, LR, hyper, solver_params, t)
+
+    return loop
+
+
+def _torch_step_loop(X, y, dtype, activation, steps):
+    """The same for PyTorch: forward, backward and SGD update of one minibatch."""
+    import torch
+
+    act = {"relu": torch.nn.ReLU, "logistic": torch.nn.Sigmoid, "tanh": torch.nn.Tanh}
+    torch.set_num_threads(2)
+    tdtype = torch.float64 if dtype == "float64" else torch.float32
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(N_FEATURES, HIDDEN),
+        act[activation](),
+        torch.nn.Linear(HIDDEN, N_CLASSES),
+    ).to(tdtype)
+    opt = torch.optim.SGD(model.parameters(), lr=LR, momentum=0.0)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    Xb = torch.as_tensor(X[:BATCH], dtype=tdtype)
+    yb = torch.as_tensor(y[:BATCH], dtype=torch.long)
+
+    def loop():
+        for _ in range(steps):
+            opt.zero_grad(set_to_none=True)
+            loss_fn(model(Xb), yb).backward()
+            opt.step()
+
+    return loop
+
+
+def bench_steps(X, y, rounds, steps=200):
+    """Per-step cost of each activation, ours and PyTorch's, timed in
+    interleaved rounds (every contender once per round) so that a slow spell
+    of the machine hits all of them; medians over the rounds."""
+    rows = []
+    for dtype in ("float64", "float32"):
+        loops = {}
+        for activation in ("relu", "logistic", "tanh"):
+            loops["ours", activation] = _our_step_loop(X, y, dtype, activation, steps)
+            loops["torch", activation] = _torch_step_loop(
+                X, y, dtype, activation, steps
+            )
+        times = {name: [] for name in loops}
+        for loop in loops.values():
+            loop()  # warm-up: first calls, allocator, BLAS threads
+        for _ in range(rounds):
+            for name, loop in loops.items():
+                start = time.perf_counter()
+                loop()
+                times[name].append(time.perf_counter() - start)
+        us = {name: statistics.median(t) / steps * 1e6 for name, t in times.items()}
+        relu = us["torch", "relu"] / us["ours", "relu"]
+        for activation in ("relu", "logistic", "tanh"):
+            ratio = us["torch", activation] / us["ours", activation]
+            goal = ""
+            if activation == "logistic":
+                goal = " ✓" if ratio >= relu else " ✗"
+            rows.append(
+                [
+                    activation,
+                    dtype,
+                    f"{us['ours', activation]:.0f}",
+                    f"{us['torch', activation]:.0f}",
+                    f"{ratio:.2f}",
+                    f"{ratio / relu:.2f}{goal}",
+                ]
+            )
+            print(rows[-1], flush=True)
+    header = [
+        "activation",
+        "dtype",
+        "ours (µs / step)",
+        "torch (µs / step)",
+        "torch / ours",
+        "torch / ours, relative to relu (goal >= 1 for logistic)",
+    ]
+    return markdown_table(header, rows)
+
+
 def bench_grid(repeat):
     from sklearn.datasets import make_classification
     from sklearn.model_selection import GridSearchCV
@@ -296,6 +406,11 @@ def main(argv=None):
         action="store_true",
         help="only relu / logistic / tanh (section bench_mlp_activations)",
     )
+    parser.add_argument(
+        "--steps-only",
+        action="store_true",
+        help="only the per-step table of --activations-only; prints, never writes",
+    )
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
     import pytensor
@@ -304,6 +419,9 @@ def main(argv=None):
     import sklearn_pylearn
 
     X, y = _data()
+    if args.steps_only:
+        print(bench_steps(X, y, max(7, 2 * args.repeat + 1)))
+        return None
     if args.activations_only:
         return _activations_only(X, y, args)
     training = bench_training(X, y, args.repeat)
@@ -335,12 +453,19 @@ def main(argv=None):
 def _activations_only(X, y, args):
     load = os.getloadavg()[0]
     table = bench_activations(X, y, args.repeat)
+    rounds = max(7, 2 * args.repeat + 1)
+    steps = bench_steps(X, y, rounds)
     body = (
         "`python benchmarks/bench_mlp.py --activations-only` (the training of the "
         "table above with each hidden activation; medians of "
         f"{args.repeat} runs; load average {load:.1f} -> {os.getloadavg()[0]:.1f}). "
         "`libm kernels` is the same fit with `SKLEARN_PYLEARN_NO_FAST_MATH=1`, "
-        "as before the vectorized kernels.\n\n" + table + "\n"
+        "as before the vectorized kernels.\n\n" + table + "\n\n"
+        "One training step (forward, backward, SGD update of a 256-row "
+        "minibatch, parameters carried from step to step; ours is the compiled "
+        "step `fit` calls, PyTorch's the loop above), 200 steps per contender "
+        f"per round, every contender once per round, medians of {rounds} "
+        f"rounds (load average now {os.getloadavg()[0]:.1f}):\n\n" + steps + "\n"
     )
     print(body)
     if not args.no_write:

@@ -65,8 +65,10 @@ class CompiledFunction:
     ----------
     key : tuple
         The structural key it is cached under.
-    fn : pytensor.compile.function.types.Function
-        The underlying PyTensor function.
+    fn : pytensor.compile.function.types.Function or DirectFunction
+        The underlying PyTensor function; loaded from the disk cache, a
+        ``DirectFunction`` (``symbolic/_numba_linker.py``) that calls Numba's
+        cached code and reads every other attribute from the PyTensor function.
     input_dtypes : tuple of str or None
         The dtype each positional input is converted to; None for a non-tensor input
         (a random generator), which is passed through as it is.
@@ -123,7 +125,8 @@ class CompiledFunction:
 
     def graph_str(self) -> str:
         """Return the optimised graph, as printed by ``pytensor.dprint``."""
-        return pytensor.dprint(self.fn, file="str", print_type=True)
+        fn = getattr(self.fn, "pytensor_function", self.fn)  # a DirectFunction's
+        return pytensor.dprint(fn, file="str", print_type=True)
 
 
 def _as_input(value: Any, dtype: str | None) -> Any:

@@ -5,6 +5,10 @@ second in PyTensor's rewrites before Numba compiles anything. This cache keeps t
 rewritten function (a pickle of PyTensor's ``Function``: its optimised graph and
 linker) in a directory beside PyTensor's compile directory, under a hash of the
 structural key; a later process loads it instead of rewriting the graph again.
+For a function linked by ``DirectNumbaLinker`` (``_numba_linker``) the file also
+holds a ``DirectEntry``, and loading returns a ``DirectFunction`` that calls the
+graph straight from Numba's cache; the ``Function`` is unpickled only if that call
+cannot be served.
 
 Pickles run code when loaded, so a file is loaded only when it sits in this
 process's own cache directory, is a regular file (not a link) owned by this user,
@@ -35,7 +39,7 @@ from .. import __version__
 
 __all__ = ["cache_dir", "enabled", "load", "store", "version_stamp"]
 
-FORMAT = 1
+FORMAT = 2
 ENV_DISABLE = "SKLEARN_PYLEARN_NO_DISK_CACHE"
 _logger = logging.getLogger(__name__)
 
@@ -68,7 +72,7 @@ def version_stamp() -> tuple[str, ...]:
     Examples
     --------
     >>> version_stamp()[0]
-    'format 1'
+    'format 2'
     """
     import numba
 
@@ -122,11 +126,22 @@ def load(key: Any) -> Any | None:
         with path.open("rb") as file:
             if pickle.load(file) != version_stamp():
                 return None
-            stored_key, fn = pickle.load(file)
+            stored_key, entry, function = pickle.load(file)
+            if stored_key != key:
+                return None
+            if entry is not None:
+                return entry.function(function)
+            return pickle.loads(function)
     except Exception as exc:  # a corrupted or truncated file: compile instead
         _logger.debug("ignoring cached function %s: %s", path, exc)
         return None
-    return fn if stored_key == key else None
+
+
+def _direct_entry(fn: Any) -> Any:
+    # Only a DirectNumbaLinker makes one (see _numba_linker); other modes: None.
+    linker = getattr(getattr(fn, "maker", None), "linker", None)
+    make = getattr(linker, "direct_entry", None)
+    return make(fn) if make is not None else None
 
 
 def store(key: Any, fn: Any) -> bool:
@@ -140,7 +155,8 @@ def store(key: Any, fn: Any) -> bool:
     folder = cache_dir()
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        payload = pickle.dumps(version_stamp()) + pickle.dumps((key, fn))
+        record = (key, _direct_entry(fn), pickle.dumps(fn))
+        payload = pickle.dumps(version_stamp()) + pickle.dumps(record)
     except Exception as exc:
         _logger.debug("not caching a function on disk: %s", exc)
         return False

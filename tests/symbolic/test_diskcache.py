@@ -49,6 +49,20 @@ def test_second_process_loads_the_rewritten_function(cache):
     fn = _compile_fresh()
     assert compile_stats()["disk_loads"] == 1
     assert compile_stats()["compiles"] == 1
+    # Numba-linked: called from Numba's cache, PyTensor's Function not rebuilt.
+    assert type(fn.fn).__name__ == "DirectFunction"
+    np.testing.assert_allclose(fn(X, W), EXPECTED)
+    assert fn.fn._full is None
+
+
+def test_other_linkers_load_the_pickled_function(cache):
+    from sklearn_pylearn import config_context
+
+    with config_context(compile_mode="FAST_COMPILE"):  # PyTensor's VM linker
+        np.testing.assert_allclose(_compile_fresh()(X, W), EXPECTED)
+        fn = _compile_fresh()
+    assert compile_stats()["disk_loads"] == 1
+    assert type(fn.fn).__name__ == "Function"
     np.testing.assert_allclose(fn(X, W), EXPECTED)
 
 
