@@ -10,7 +10,7 @@ keep the exact limits and the NaN / inf behaviour of NumPy; float32 inputs are
 computed in float64 and rounded once, so they are within 1 ulp of the correctly
 rounded result (NumPy's own float32 ``log`` is up to 3 ulp off it). A float32
 result needs about 1e-8 relative, not 1e-16: its ``exp`` and ``sigmoid`` use a
-division-free polynomial (:func:`exp_narrow`), about 1.5x faster, still rounded
+division-free polynomial (``exp_narrow``), about 1.2x faster, still rounded
 once to within 1 ulp.
 
 :func:`fast_math_mode` adds a graph rewrite to a Numba compile mode that swaps
