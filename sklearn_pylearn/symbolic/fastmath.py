@@ -11,7 +11,9 @@ computed in float64 and rounded once, so they are within 1 ulp of the correctly
 rounded result (NumPy's own float32 ``log`` is up to 3 ulp off it). A float32
 result needs about 1e-8 relative, not 1e-16: its ``exp`` and ``sigmoid`` use a
 division-free polynomial (``exp_narrow``), about 1.2x faster, still rounded
-once to within 1 ulp.
+once to within 1 ulp. The kernels are compiled with one fast-math flag,
+``contract`` (fused multiply-adds), and never with reassociation or finite-math
+assumptions.
 
 :func:`fast_math_mode` adds a graph rewrite to a Numba compile mode that swaps
 PyTensor's ``Exp``, ``Expm1``, ``Log``, ``Log1p``, ``Tanh``, ``Sigmoid`` and

@@ -43,10 +43,13 @@ CHILD = textwrap.dedent(
 )
 
 
-def _child(constant):
-    env = dict(os.environ, SKLEARN_PYLEARN_NO_DISK_CACHE="1")
+def _child(constant, script=CHILD, disk_cache=False):
+    """Run ``script`` in a fresh interpreter; the JSON line it prints last."""
+    env = {k: v for k, v in os.environ.items() if k != "SKLEARN_PYLEARN_NO_DISK_CACHE"}
+    if not disk_cache:
+        env["SKLEARN_PYLEARN_NO_DISK_CACHE"] = "1"
     proc = subprocess.run(
-        [sys.executable, "-c", CHILD, repr(constant)],
+        [sys.executable, "-c", script, repr(constant)],
         env=env,
         capture_output=True,
         text=True,
@@ -153,24 +156,12 @@ DIRECT_CHILD = textwrap.dedent(
 )
 
 
-def _direct_child(constant):
-    env = {k: v for k, v in os.environ.items() if k != "SKLEARN_PYLEARN_NO_DISK_CACHE"}
-    proc = subprocess.run(
-        [sys.executable, "-c", DIRECT_CHILD, repr(constant)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
 def test_a_later_process_calls_the_graph_without_rebuilding_its_function():
     constant = 1.0 + (uuid.uuid4().int % 10**9) / 10**10
     expected = (np.tanh([0.5, -1.0]) * constant).tolist()
-    first = _direct_child(constant)
+    first = _child(constant, DIRECT_CHILD, disk_cache=True)
     assert first["type"] == "Function" and first["disk_loads"] == 0
-    second = _direct_child(constant)
+    second = _child(constant, DIRECT_CHILD, disk_cache=True)
     assert second["type"] == "DirectFunction" and second["disk_loads"] == 1
     assert not second["rebuilt"]
     np.testing.assert_allclose(second["out"], expected, rtol=1e-15)
