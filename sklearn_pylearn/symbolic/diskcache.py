@@ -18,6 +18,12 @@ fast-math kernels); the structural key stored with the function must equal the k
 looked up. Any mismatch, unreadable or corrupted file means "not cached": the
 caller compiles and overwrites it. Writes go to a temporary file that is renamed
 into place, so a reader never sees half a file.
+
+The directory is kept under ``MAX_BYTES`` (512 MiB): a load marks its file as used
+(its modification time), and after each write :func:`prune` removes the least
+recently used files until the total is back under three quarters of the cap, plus
+temporary files a crashed writer left behind an hour ago or more. Files of keys no
+longer met (a new version, an abandoned structure) would otherwise pile up.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import pickle
 import stat
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +44,12 @@ import pytensor
 
 from .. import __version__
 
-__all__ = ["cache_dir", "enabled", "load", "store", "version_stamp"]
+__all__ = ["cache_dir", "enabled", "load", "prune", "store", "version_stamp"]
 
 FORMAT = 2
+MAX_BYTES = 512 * 2**20
+# A temporary file this old belongs to a writer that died before renaming it.
+STALE_TMP_SECONDS = 3600.0
 ENV_DISABLE = "SKLEARN_PYLEARN_NO_DISK_CACHE"
 _logger = logging.getLogger(__name__)
 
@@ -130,11 +140,17 @@ def load(key: Any) -> Any | None:
             if stored_key != key:
                 return None
             if entry is not None:
-                return entry.function(function)
-            return pickle.loads(function)
+                fn = entry.function(function)
+            else:
+                fn = pickle.loads(function)
     except Exception as exc:  # a corrupted or truncated file: compile instead
         _logger.debug("ignoring cached function %s: %s", path, exc)
         return None
+    try:
+        os.utime(path)  # used now: the last file prune removes
+    except OSError:
+        pass
+    return fn
 
 
 def _direct_entry(fn: Any) -> Any:
@@ -173,4 +189,65 @@ def store(key: Any, fn: Any) -> bool:
         _logger.debug("could not write a cached function: %s", exc)
         Path(tmp).unlink(missing_ok=True)
         return False
+    prune(keep=_path(key))
     return True
+
+
+def prune(max_bytes: int | None = None, keep: Path | None = None) -> list[Path]:
+    """Remove the least recently used files while the cache exceeds ``max_bytes``.
+
+    Parameters
+    ----------
+    max_bytes : int, optional
+        The cap (default ``MAX_BYTES``). When the cached functions exceed it, the
+        least recently loaded or written are removed until they take at most three
+        quarters of it. Temporary files older than ``STALE_TMP_SECONDS`` go too.
+    keep : Path, optional
+        A file never removed (:func:`store` passes the one it just wrote).
+
+    Returns
+    -------
+    removed : list of Path
+
+    Examples
+    --------
+    >>> isinstance(prune(), list)
+    True
+    """
+    cap = MAX_BYTES if max_bytes is None else max_bytes
+    folder = cache_dir()
+    try:
+        names = list(folder.iterdir())
+    except OSError:
+        return []
+    now = time.time()
+    mine = []
+    for path in names:
+        try:
+            st = path.lstat()
+        except OSError:  # renamed or removed by another process meanwhile
+            continue
+        if stat.S_ISREG(st.st_mode) and st.st_uid == os.getuid():
+            mine.append((path, st))
+    doomed = [
+        p
+        for p, st in mine
+        if p.suffix == ".tmp" and now - st.st_mtime >= STALE_TMP_SECONDS
+    ]
+    files = sorted((st.st_mtime, st.st_size, p) for p, st in mine if p.suffix == ".pkl")
+    total = sum(size for _, size, _ in files)
+    if total > cap:
+        for _, size, path in files:
+            if total <= 0.75 * cap:
+                break
+            if path != keep:
+                doomed.append(path)
+                total -= size
+    removed = []
+    for path in doomed:
+        try:
+            path.unlink()
+        except OSError:  # another process removed or replaced it first
+            continue
+        removed.append(path)
+    return removed

@@ -1,5 +1,6 @@
 import os
 import pickle
+import time
 
 import numpy as np
 import pytensor
@@ -148,3 +149,59 @@ def test_graphs_with_shared_variables_stay_off_disk(cache):
     s = pytensor.shared(np.ones(2))
     compile_function([x], x + s)
     assert not cache.exists() or not list(cache.glob("*.pkl"))
+
+
+def _files(folder, sizes_and_ages):
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    now = time.time()
+    for name, size, age in sizes_and_ages:
+        path = folder / name
+        path.write_bytes(b"x" * size)
+        os.utime(path, (now - age, now - age))
+
+
+def test_prune_removes_the_least_recently_used_files(cache):
+    _files(
+        cache,
+        [
+            ("a.pkl", 100, 40),
+            ("b.pkl", 100, 30),
+            ("c.pkl", 100, 20),
+            ("d.pkl", 100, 10),
+        ],
+    )
+    assert diskcache.prune(max_bytes=1000) == []
+    removed = diskcache.prune(max_bytes=300)  # down to 3/4 of the cap: 200 bytes
+    assert sorted(p.name for p in removed) == ["a.pkl", "b.pkl"]
+    assert sorted(p.name for p in cache.iterdir()) == ["c.pkl", "d.pkl"]
+
+
+def test_prune_keeps_the_file_just_written(cache):
+    _files(cache, [("old.pkl", 100, 50), ("new.pkl", 500, 0)])
+    removed = diskcache.prune(max_bytes=100, keep=cache / "new.pkl")
+    assert [p.name for p in removed] == ["old.pkl"]
+    assert (cache / "new.pkl").exists()
+
+
+def test_prune_removes_temporary_files_a_dead_writer_left(cache):
+    hour = diskcache.STALE_TMP_SECONDS
+    _files(cache, [("dead.tmp", 10, hour + 60), ("writing.tmp", 10, 1)])
+    assert [p.name for p in diskcache.prune()] == ["dead.tmp"]
+    assert (cache / "writing.tmp").exists()
+
+
+def test_a_load_marks_its_file_as_recently_used(cache):
+    _compile_fresh()
+    (path,) = cache.glob("*.pkl")
+    os.utime(path, (1_000_000, 1_000_000))
+    _compile_fresh()
+    assert compile_stats()["disk_loads"] == 1
+    assert path.stat().st_mtime > time.time() - 60
+
+
+def test_store_keeps_the_directory_under_the_cap(cache, monkeypatch):
+    _files(cache, [("stale.pkl", 4000, 100)])
+    monkeypatch.setattr(diskcache, "MAX_BYTES", 1000)
+    _compile_fresh()
+    names = [p.name for p in cache.glob("*.pkl")]
+    assert "stale.pkl" not in names and len(names) == 1
