@@ -120,6 +120,14 @@ def _install() -> None:
 _install()
 
 
+def _graph_function(code, globals_, cache_key, defaults=None, closure=None):
+    """The graph's function, named and keyed as Numba's cache finds it: the
+    linker compiles it under ``cache_key``, a :class:`DirectFunction` loads it."""
+    fn = types.FunctionType(code, globals_, GRAPH_FUNCTION_NAME, defaults, closure)
+    CACHED_SRC_FUNCTIONS[fn] = cache_key
+    return fn
+
+
 class _PyFunc:
     """What ``JITLinker.jit_compile`` reads of a converted graph: ``py_func``."""
 
@@ -165,15 +173,14 @@ class DirectNumbaLinker(NumbaLinker):
             co_name=GRAPH_FUNCTION_NAME,
             co_qualname=GRAPH_FUNCTION_NAME,
         )
-        renamed = types.FunctionType(
+        fastmath = int(bool(config.numba__fastmath))
+        renamed = _graph_function(
             code,
             inner.__globals__,
-            GRAPH_FUNCTION_NAME,
+            f"{key}_fastmath{fastmath}_direct",
             inner.__defaults__,
             inner.__closure__,
         )
-        fastmath = int(bool(config.numba__fastmath))
-        CACHED_SRC_FUNCTIONS[renamed] = f"{key}_fastmath{fastmath}_direct"
         self._direct = renamed
         return _PyFunc(renamed), key
 
@@ -279,12 +286,10 @@ class DirectFunction:
         self._full_bytes = full
         self._full = None
         self._lock = threading.Lock()
-        code = marshal.loads(entry.code)
-        py_func = types.FunctionType(
-            code, {"__name__": entry.module}, GRAPH_FUNCTION_NAME
-        )
-        CACHED_SRC_FUNCTIONS[py_func] = entry.cache_key
         # Empty globals: Numba can load the cached code but never compile it.
+        py_func = _graph_function(
+            marshal.loads(entry.code), {"__name__": entry.module}, entry.cache_key
+        )
         self._jit = numba.njit(cache=True, **entry.options)(py_func)
 
     def __call__(self, *args: Any) -> Any:

@@ -178,18 +178,19 @@ def store(key: Any, fn: Any) -> bool:
         return False
     if not _private(folder.lstat()):
         return False
+    path = _path(key)
     fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as file:
             file.write(payload)
             file.flush()
             os.fsync(file.fileno())
-        os.replace(tmp, _path(key))
+        os.replace(tmp, path)
     except OSError as exc:
         _logger.debug("could not write a cached function: %s", exc)
         Path(tmp).unlink(missing_ok=True)
         return False
-    prune(keep=_path(key))
+    prune(keep=path)
     return True
 
 

@@ -78,14 +78,20 @@ def test_new_graph_is_finalized_once_and_loaded_from_disk_next_time():
     np.testing.assert_allclose(second["out"], expected, rtol=1e-15)
 
 
-def test_graphs_with_shared_updates_still_work():
-    # A graph PyTensor cannot key (a shared variable's update) is compiled
-    # without a cache, as the stock linker does.
+def _accumulator():
+    """``s + x`` with the update ``s <- s + x``: a graph PyTensor cannot key."""
     s = pytensor.shared(np.zeros(2), name="s")
     x = pt.vector("x")
     f = pytensor.function(
         [x], s + x, updates={s: s + x}, mode=Mode(linker=DirectNumbaLinker())
     )
+    return f, s
+
+
+def test_graphs_with_shared_updates_still_work():
+    # A graph PyTensor cannot key (a shared variable's update) is compiled
+    # without a cache, as the stock linker does.
+    f, s = _accumulator()
     f(np.ones(2))
     np.testing.assert_array_equal(f(np.ones(2)), [2.0, 2.0])
     np.testing.assert_array_equal(s.get_value(), [2.0, 2.0])
@@ -246,11 +252,7 @@ def test_other_attributes_come_from_the_full_function():
 
 
 def test_only_plain_dense_graphs_get_an_entry():
-    s = pytensor.shared(np.zeros(2), name="s")
-    x = pt.vector("x")
-    f = pytensor.function(
-        [x], s + x, updates={s: s + x}, mode=Mode(linker=DirectNumbaLinker())
-    )
+    f, _ = _accumulator()
     f(np.ones(2))
     assert f.maker.linker.direct_entry(f) is None
     x = pt.vector("x")
