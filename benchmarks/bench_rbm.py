@@ -250,9 +250,11 @@ Notes (what the numbers mean, and what falls short):
   means, the chain's visible sample, its hidden means, two gradient products), so at
   batch 100 with 784 x 256 float64 the update is bound by the same BLAS calls on
   both sides. The last column times those five products alone in NumPy: scikit-learn
-  / floor is the most any implementation of the same arithmetic could gain, and it
-  is below 3 here, so the 3x goal at batch 100 in float64 is not met and cannot be
-  without doing less arithmetic; float32 helps. Our advantage is per-update overhead
+  / floor is the most any implementation of the same arithmetic could gain. It
+  moves between runs (2.42 in one, 3.55 in another); where it is below 3, the 3x
+  goal at batch 100 in float64 cannot be met without doing less arithmetic, and
+  elsewhere ours must come within 3 / (sklearn / floor) of the floor. float32
+  helps. Our advantage is per-update overhead
   (one compiled call, noise drawn in one NumPy call), which shows at small sizes: on the
   8x8 digits (7188 x 64, 100 components, 2 epochs) an earlier run measured 0.24 s
   against scikit-learn's 1.2 s at batch 100 and 0.23 s against 0.33 s at batch 10.
