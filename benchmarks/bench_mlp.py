@@ -310,6 +310,11 @@ def bench_steps(X, y, rounds, steps=200):
     return markdown_table(header, rows)
 
 
+def _step_rounds(repeat):
+    # Per-step rounds are short: more of them than whole-fit repeats, and odd.
+    return max(7, 2 * repeat + 1)
+
+
 def bench_grid(repeat):
     from sklearn.datasets import make_classification
     from sklearn.model_selection import GridSearchCV
@@ -420,7 +425,7 @@ def main(argv=None):
 
     X, y = _data()
     if args.steps_only:
-        print(bench_steps(X, y, max(7, 2 * args.repeat + 1)))
+        print(bench_steps(X, y, _step_rounds(args.repeat)))
         return None
     if args.activations_only:
         return _activations_only(X, y, args)
@@ -453,7 +458,7 @@ def main(argv=None):
 def _activations_only(X, y, args):
     load = os.getloadavg()[0]
     table = bench_activations(X, y, args.repeat)
-    rounds = max(7, 2 * args.repeat + 1)
+    rounds = _step_rounds(args.repeat)
     steps = bench_steps(X, y, rounds)
     body = (
         "`python benchmarks/bench_mlp.py --activations-only` (the training of the "

@@ -293,17 +293,16 @@ class DirectFunction:
         self._jit = numba.njit(cache=True, **entry.options)(py_func)
 
     def __call__(self, *args: Any) -> Any:
-        full = self._full
-        if full is None and (self.trust_input or self._accepts(args)):
+        if self._full is None and (self.trust_input or self._accepts(args)):
             try:
                 out = self._jit(*args)
             except Exception:
                 # Not in Numba's cache, or an error in the graph: the full
                 # Function compiles the signature or reports the failing node.
-                full = self.pytensor_function
+                pass
             else:
                 return out[0] if self.entry.unpack_single else list(out)
-        return (full or self.pytensor_function)(*args)
+        return self.pytensor_function(*args)
 
     def _accepts(self, args: tuple) -> bool:
         if len(args) != len(self.entry.shapes):
